@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/wms: copies each ioctl's argument in, validates it, calls the
+ * registry and copies the result out. Checks run in the order of the ABI:
+ * copy-in, reserved fields and flags, name, offset/length overflow, lookup,
+ * permission, limits.
+ */
+
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/err.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/wms.h>
+
+#include "dev.h"
+#include "registry.h"
+
+/* Entries LIST takes from the registry at a time. */
+#define WMS_LIST_BATCH	16
+
+struct wms_dev {
+	struct miscdevice misc;
+	struct wms_registry *reg;
+};
+
+static struct wms_dev wms_dev;
+
+/* SysV IPC rules: owner, group, then other bits; CAP_SYS_ADMIN bypasses. */
+static int wms_permission(const struct wms_entry *entry, int may)
+{
+	umode_t granted = entry->mode;
+
+	if (uid_eq(current_fsuid(), entry->uid))
+		granted >>= 6;
+	else if (in_group_p(entry->gid))
+		granted >>= 3;
+	if ((may & ~granted & 0007) && !capable(CAP_SYS_ADMIN))
+		return -EACCES;
+	return 0;
+}
+
+static int wms_may_remove(const struct wms_entry *entry)
+{
+	if (uid_eq(current_fsuid(), entry->uid) || capable(CAP_SYS_ADMIN))
+		return 0;
+	return -EPERM;
+}
+
+/* Look up an entry the caller names and may access with @may (0: anyone). */
+static struct wms_entry *wms_lookup(struct wms_registry *reg,
+				    const char *name, int may)
+{
+	struct wms_entry *entry = wms_registry_get(reg, name);
+	int err;
+
+	if (!entry)
+		return ERR_PTR(-ENOENT);
+	err = may ? wms_permission(entry, may) : 0;
+	if (err) {
+		wms_entry_put(entry);
+		return ERR_PTR(err);
+	}
+	return entry;
+}
+
+static long wms_ioc_add(struct wms_registry *reg, struct wms_add __user *uarg)
+{
+	struct wms_owner owner;
+	struct wms_entry *entry;
+	struct wms_add add;
+	bool created;
+	int err;
+
+	if (copy_from_user(&add, uarg, sizeof(add)))
+		return -EFAULT;
+	if (add.reserved[0] || add.reserved[1] || add.flags & ~WMS_ADD_EXCL)
+		return -EINVAL;
+
+	owner.uid = current_fsuid();
+	owner.gid = current_fsgid();
+	owner.mode = (add.mode & 0777) ?: 0600;
+	owner.quota = !ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN);
+	entry = wms_registry_add(reg, add.name, min_t(u64, add.size, SIZE_MAX),
+				 add.flags, &owner, &created);
+	if (IS_ERR(entry))
+		return PTR_ERR(entry);
+	err = created ? 0 : wms_permission(entry, MAY_READ);
+	if (!err) {
+		add.size = entry->size;
+		add.flags = created ? WMS_ADD_CREATED : 0;
+		if (copy_to_user(uarg, &add, sizeof(add)))
+			err = -EFAULT;
+	}
+	/* A failed call changes nothing: take back what it created. */
+	if (err && created)
+		wms_registry_unlink(reg, entry);
+	wms_entry_put(entry);
+	return err;
+}
+
+static long wms_ioc_remove(struct wms_registry *reg,
+			   struct wms_name __user *uarg)
+{
+	struct wms_entry *entry;
+	struct wms_name arg;
+	int err;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.reserved)
+		return -EINVAL;
+	err = wms_name_check(arg.name);
+	if (err)
+		return err;
+	entry = wms_lookup(reg, arg.name, 0);
+	if (IS_ERR(entry))
+		return PTR_ERR(entry);
+	err = wms_may_remove(entry);
+	if (!err)
+		err = wms_registry_unlink(reg, entry);
+	wms_entry_put(entry);
+	return err;
+}
+
+static long wms_ioc_info(struct wms_registry *reg, struct wms_info __user *uarg)
+{
+	struct user_namespace *ns = current_user_ns();
+	struct wms_entry *entry;
+	struct wms_info info;
+	int err;
+
+	if (copy_from_user(&info, uarg, sizeof(info)))
+		return -EFAULT;
+	if (info.reserved[0] || info.reserved[1] || info.reserved[2] ||
+	    info.reserved[3])
+		return -EINVAL;
+	err = wms_name_check(info.name);
+	if (err)
+		return err;
+	entry = wms_lookup(reg, info.name, 0);
+	if (IS_ERR(entry))
+		return PTR_ERR(entry);
+	info.size = entry->size;
+	info.uid = from_kuid_munged(ns, entry->uid);
+	info.gid = from_kgid_munged(ns, entry->gid);
+	info.mode = entry->mode;
+	info.attached = atomic_read(&entry->attached);
+	info.ctime_ns = entry->ctime_ns;
+	wms_entry_put(entry);
+	if (copy_to_user(uarg, &info, sizeof(info)))
+		return -EFAULT;
+	return 0;
+}
+
+/* Copy in and check a READ or WRITE request up to the lookup. */
+static int wms_io_prepare(struct wms_io *io, struct wms_io __user *uarg)
+{
+	u64 end;
+	int err;
+
+	if (copy_from_user(io, uarg, sizeof(*io)))
+		return -EFAULT;
+	if (io->reserved)
+		return -EINVAL;
+	err = wms_name_check(io->name);
+	if (err)
+		return err;
+	if (check_add_overflow(io->offset, io->len, &end))
+		return -EINVAL;
+	return 0;
+}
+
+static long wms_ioc_read(struct wms_registry *reg, struct wms_io __user *uarg)
+{
+	struct wms_entry *entry;
+	struct wms_io io;
+	u64 done = 0;
+	int err;
+
+	err = wms_io_prepare(&io, uarg);
+	if (err)
+		return err;
+	entry = wms_lookup(reg, io.name, MAY_READ);
+	if (IS_ERR(entry))
+		return PTR_ERR(entry);
+	if (io.offset < entry->size)
+		done = min_t(u64, io.len, entry->size - io.offset);
+	if (done) {
+		down_read(&entry->data_lock);
+		if (copy_to_user(u64_to_user_ptr(io.buf),
+				 entry->data + io.offset, done))
+			err = -EFAULT;
+		up_read(&entry->data_lock);
+	}
+	wms_entry_put(entry);
+	if (!err && put_user(done, &uarg->len))
+		err = -EFAULT;
+	return err;
+}
+
+static long wms_ioc_write(struct wms_registry *reg, struct wms_io __user *uarg)
+{
+	struct wms_entry *entry;
+	void *bounce = NULL;
+	struct wms_io io;
+	int err;
+
+	err = wms_io_prepare(&io, uarg);
+	if (err)
+		return err;
+	entry = wms_lookup(reg, io.name, MAY_WRITE);
+	if (IS_ERR(entry))
+		return PTR_ERR(entry);
+	if (io.offset > entry->size || io.len > entry->size - io.offset) {
+		err = -EFBIG;
+		goto out;
+	}
+	if (!io.len)
+		goto out;
+	/*
+	 * All or nothing: the whole user buffer is read before the entry is
+	 * touched, so a fault part way leaves the data as it was.
+	 */
+	bounce = kvmalloc(io.len, GFP_KERNEL_ACCOUNT);
+	if (!bounce) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (copy_from_user(bounce, u64_to_user_ptr(io.buf), io.len)) {
+		err = -EFAULT;
+		goto out;
+	}
+	down_write(&entry->data_lock);
+	memcpy(entry->data + io.offset, bounce, io.len);
+	up_write(&entry->data_lock);
+	if (put_user(io.len, &uarg->len))
+		err = -EFAULT;
+out:
+	kvfree(bounce);
+	wms_entry_put(entry);
+	return err;
+}
+
+static void wms_list_record(struct wms_list_entry *rec,
+			    const struct wms_entry *entry)
+{
+	struct user_namespace *ns = current_user_ns();
+
+	memset(rec, 0, sizeof(*rec));
+	memcpy(rec->name, entry->name, entry->name_len);
+	rec->size = entry->size;
+	rec->uid = from_kuid_munged(ns, entry->uid);
+	rec->gid = from_kgid_munged(ns, entry->gid);
+	rec->mode = entry->mode;
+}
+
+static long wms_ioc_list(struct wms_registry *reg, struct wms_list __user *uarg)
+{
+	struct wms_entry *batch[WMS_LIST_BATCH];
+	struct wms_list_entry __user *out;
+	struct wms_registry_stats stats;
+	struct wms_list_entry rec;
+	struct wms_list list;
+	unsigned int filled = 0, n, i;
+	u64 cursor;
+	int err = 0;
+
+	if (copy_from_user(&list, uarg, sizeof(list)))
+		return -EFAULT;
+	if (list.reserved0 || list.reserved[0] || list.reserved[1] ||
+	    !list.count)
+		return -EINVAL;
+
+	out = u64_to_user_ptr(list.entries);
+	cursor = list.cursor;
+	while (!err && filled < list.count) {
+		n = wms_registry_list(reg, &cursor, batch,
+				      min_t(u32, list.count - filled,
+					    WMS_LIST_BATCH));
+		if (!n)
+			break;
+		for (i = 0; i < n; i++) {
+			wms_list_record(&rec, batch[i]);
+			wms_entry_put(batch[i]);
+			if (!err && copy_to_user(&out[filled], &rec, sizeof(rec)))
+				err = -EFAULT;
+			filled++;
+		}
+	}
+	if (err)
+		return err;
+
+	wms_registry_stats(reg, &stats);
+	list.cursor = cursor;
+	list.count = filled;
+	list.total = stats.nr_entries;
+	if (copy_to_user(uarg, &list, sizeof(list)))
+		return -EFAULT;
+	return 0;
+}
+
+static long wms_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct wms_dev *dev = container_of(file->private_data, struct wms_dev,
+					   misc);
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case WMS_IOC_ADD:
+		return wms_ioc_add(dev->reg, uarg);
+	case WMS_IOC_REMOVE:
+		return wms_ioc_remove(dev->reg, uarg);
+	case WMS_IOC_INFO:
+		return wms_ioc_info(dev->reg, uarg);
+	case WMS_IOC_READ:
+		return wms_ioc_read(dev->reg, uarg);
+	case WMS_IOC_WRITE:
+		return wms_ioc_write(dev->reg, uarg);
+	case WMS_IOC_LIST:
+		return wms_ioc_list(dev->reg, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations wms_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = wms_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+/**
+ * wms_dev_register() - create /dev/wms in front of a registry
+ * @reg: the registry; must outlive the device
+ *
+ * Return: 0 or a negative errno from misc_register().
+ */
+int wms_dev_register(struct wms_registry *reg)
+{
+	wms_dev.reg = reg;
+	wms_dev.misc.minor = MISC_DYNAMIC_MINOR;
+	wms_dev.misc.name = "wms";
+	wms_dev.misc.fops = &wms_fops;
+	/* Entry permissions and quotas are the protection. */
+	wms_dev.misc.mode = 0666;
+	return misc_register(&wms_dev.misc);
+}
+
+/**
+ * wms_dev_unregister() - remove /dev/wms
+ */
+void wms_dev_unregister(void)
+{
+	misc_deregister(&wms_dev.misc);
+}

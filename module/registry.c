@@ -1,0 +1,650 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The wms registry: an array of reference-counted entries in creation order,
+ * a hash index over their names, a mutex for writers, RCU for lookups, and
+ * the byte accounting behind the limits.
+ *
+ * The array keeps entries ordered by id (ids only grow), so a LIST cursor is
+ * just the next id to report and a binary search finds it. A removal leaves a
+ * NULL hole; once holes are more than half of the used slots the array is
+ * compacted, and reallocated smaller once it is under a quarter full. It
+ * grows by doubling. Both are amortised O(1) per add or remove.
+ */
+
+#include <linux/err.h>
+#include <linux/fault-inject.h>
+#include <linux/jhash.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/rcupdate.h>
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+#include <linux/vmalloc.h>
+#include <linux/wms.h>
+
+#include "registry.h"
+
+#define WMS_MIN_SLOTS	16U
+
+/* Bytes charged to one uid, in reg->users while non-zero. */
+struct wms_user {
+	struct hlist_node node;
+	kuid_t uid;
+	u64 bytes;
+};
+
+#ifdef CONFIG_FAULT_INJECTION
+/*
+ * Every allocation of an add can be failed on purpose through the task's
+ * fail-nth counter (/proc/self/fail-nth, or current->fail_nth in KUnit).
+ */
+static DECLARE_FAULT_ATTR(wms_fail_alloc);
+
+static bool wms_should_fail_alloc(size_t size)
+{
+	return should_fail(&wms_fail_alloc, size);
+}
+#else
+static inline bool wms_should_fail_alloc(size_t size)
+{
+	return false;
+}
+#endif
+
+static u32 wms_key_hash(const void *data, u32 len, u32 seed)
+{
+	const char *name = data;
+
+	return jhash(name, strlen(name), seed);
+}
+
+static u32 wms_obj_hash(const void *data, u32 len, u32 seed)
+{
+	const struct wms_entry *entry = data;
+
+	return jhash(entry->name, entry->name_len, seed);
+}
+
+static int wms_obj_cmp(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const struct wms_entry *entry = obj;
+
+	return strcmp(entry->name, arg->key);
+}
+
+static const struct rhashtable_params wms_index_params = {
+	.head_offset = offsetof(struct wms_entry, node),
+	.hashfn = wms_key_hash,
+	.obj_hashfn = wms_obj_hash,
+	.obj_cmpfn = wms_obj_cmp,
+	.automatic_shrinking = true,
+};
+
+/**
+ * wms_name_check() - check a name against the naming rules
+ * @name: NUL-terminated within WMS_NAME_MAX + 1 bytes, or not at all
+ *
+ * Return: 0 for a valid name, -ENAMETOOLONG if there is no NUL within
+ * WMS_NAME_MAX + 1 bytes, -EINVAL for "", ".", ".." or a name with a '/'.
+ */
+int wms_name_check(const char *name)
+{
+	size_t len = strnlen(name, WMS_NAME_MAX + 1);
+
+	if (len > WMS_NAME_MAX)
+		return -ENAMETOOLONG;
+	if (!len || strchr(name, '/') || !strcmp(name, ".") ||
+	    !strcmp(name, ".."))
+		return -EINVAL;
+	return 0;
+}
+
+/* True if @size more bytes on top of @used would pass @limit. */
+static bool wms_over_limit(u64 used, u64 size, u64 limit)
+{
+	return used > limit || size > limit - used;
+}
+
+static struct wms_user *wms_user_find(struct wms_registry *reg, kuid_t uid)
+{
+	struct wms_user *user;
+
+	lockdep_assert_held(&reg->acct_lock);
+	hash_for_each_possible(reg->users, user, node, __kuid_val(uid))
+		if (uid_eq(user->uid, uid))
+			return user;
+	return NULL;
+}
+
+/*
+ * Charge @size bytes to the registry and to @owner's uid, or fail with
+ * -ENOSPC (a limit) or -ENOMEM. Called under reg->lock, so no other charge
+ * runs meanwhile; uncharges may.
+ */
+static int wms_charge(struct wms_registry *reg, const struct wms_owner *owner,
+		      u64 size)
+{
+	const struct wms_limits *limits = reg->limits;
+	struct wms_user *user, *fresh = NULL;
+	int err = 0;
+
+	lockdep_assert_held(&reg->lock);
+	if (!size)
+		return 0;
+	for (;;) {
+		spin_lock(&reg->acct_lock);
+		user = wms_user_find(reg, owner->uid);
+		if (wms_over_limit(reg->total_bytes, size,
+				   READ_ONCE(limits->max_total_bytes)) ||
+		    (owner->quota &&
+		     wms_over_limit(user ? user->bytes : 0, size,
+				    READ_ONCE(limits->max_user_bytes)))) {
+			err = -ENOSPC;
+			break;
+		}
+		if (user || fresh)
+			break;
+		spin_unlock(&reg->acct_lock);
+		if (wms_should_fail_alloc(sizeof(*fresh)))
+			return -ENOMEM;
+		fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
+		if (!fresh)
+			return -ENOMEM;
+	}
+	if (!err) {
+		if (!user) {
+			user = fresh;
+			fresh = NULL;
+			user->uid = owner->uid;
+			hash_add(reg->users, &user->node, __kuid_val(user->uid));
+		}
+		user->bytes += size;
+		reg->total_bytes += size;
+	}
+	spin_unlock(&reg->acct_lock);
+	kfree(fresh);
+	return err;
+}
+
+static void wms_uncharge(struct wms_registry *reg, kuid_t uid, u64 size)
+{
+	struct wms_user *user;
+
+	if (!size)
+		return;
+	spin_lock(&reg->acct_lock);
+	reg->total_bytes -= size;
+	user = wms_user_find(reg, uid);
+	if (!WARN_ON_ONCE(!user)) {
+		user->bytes -= size;
+		if (user->bytes)
+			user = NULL;
+		else
+			hash_del(&user->node);
+	}
+	spin_unlock(&reg->acct_lock);
+	kfree(user);
+}
+
+static void wms_entry_release(struct kref *ref)
+{
+	struct wms_entry *entry = container_of(ref, struct wms_entry, ref);
+
+	wms_uncharge(entry->reg, entry->uid, entry->size);
+	vfree(entry->data);
+	/* RCU readers of the index may still be comparing its name. */
+	kfree_rcu(entry, rcu);
+}
+
+/**
+ * wms_entry_get() - take another reference to an entry
+ * @entry: an entry the caller already holds a reference to
+ */
+void wms_entry_get(struct wms_entry *entry)
+{
+	kref_get(&entry->ref);
+}
+
+/**
+ * wms_entry_put() - drop a reference; the last one frees the entry
+ * @entry: the entry; may be NULL
+ *
+ * May sleep (the last reference frees the data with vfree()).
+ */
+void wms_entry_put(struct wms_entry *entry)
+{
+	if (entry)
+		kref_put(&entry->ref, wms_entry_release);
+}
+
+static struct wms_entry **wms_slots_alloc(unsigned int capacity)
+{
+	if (wms_should_fail_alloc(capacity * sizeof(struct wms_entry *)))
+		return NULL;
+	return kvmalloc_array(capacity, sizeof(struct wms_entry *), GFP_KERNEL);
+}
+
+/*
+ * Move the registered entries, in order and without holes, to @dst (which
+ * may be reg->slots itself), and make it the array of @capacity slots.
+ */
+static void wms_slots_move(struct wms_registry *reg, struct wms_entry **dst,
+			   unsigned int capacity)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < reg->nr_slots; i++) {
+		struct wms_entry *entry = reg->slots[i];
+
+		if (!entry)
+			continue;
+		entry->slot = n;
+		dst[n++] = entry;
+	}
+	if (dst != reg->slots) {
+		kvfree(reg->slots);
+		reg->slots = dst;
+	}
+	reg->nr_slots = n;
+	reg->capacity = capacity;
+}
+
+/* Make room for one more slot: double what the registered entries need. */
+static int wms_slots_grow(struct wms_registry *reg)
+{
+	u64 want = max_t(u64, WMS_MIN_SLOTS, 2 * ((u64)reg->nr_entries + 1));
+	unsigned int capacity = min_t(u64, want, UINT_MAX);
+	struct wms_entry **slots;
+
+	if (reg->nr_slots < reg->capacity)
+		return 0;
+	if (capacity <= reg->nr_entries)
+		return -ENOSPC;
+	slots = wms_slots_alloc(capacity);
+	if (!slots)
+		return -ENOMEM;
+	wms_slots_move(reg, slots, capacity);
+	return 0;
+}
+
+/*
+ * After a removal: free the array when it holds nothing, compact it once
+ * holes are more than half of the used slots, and reallocate it at twice
+ * the registered entries once they fill less than a quarter of it. If that
+ * smaller array cannot be had, compact in place: a removal never fails.
+ */
+static void wms_slots_shrink(struct wms_registry *reg)
+{
+	unsigned int holes = reg->nr_slots - reg->nr_entries;
+	unsigned int capacity = reg->capacity;
+	struct wms_entry **slots = NULL;
+
+	if (!reg->nr_entries) {
+		kvfree(reg->slots);
+		reg->slots = NULL;
+		reg->nr_slots = 0;
+		reg->capacity = 0;
+		return;
+	}
+	if (holes <= reg->nr_slots / 2)
+		return;
+	if (capacity > WMS_MIN_SLOTS && reg->nr_entries < capacity / 4) {
+		capacity = max(WMS_MIN_SLOTS, 2 * reg->nr_entries);
+		slots = wms_slots_alloc(capacity);
+	}
+	if (slots)
+		wms_slots_move(reg, slots, capacity);
+	else
+		wms_slots_move(reg, reg->slots, reg->capacity);
+}
+
+/* Index of the first slot, holes skipped, whose entry's id is >= @id. */
+static unsigned int wms_slots_seek(struct wms_registry *reg, u64 id)
+{
+	unsigned int lo = 0, hi = reg->nr_slots;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+		unsigned int probe = mid;
+
+		while (probe < hi && !reg->slots[probe])
+			probe++;
+		if (probe < hi && reg->slots[probe]->id < id)
+			lo = probe + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void *wms_data_alloc(size_t size)
+{
+	if (!size)
+		return NULL;
+	if (wms_should_fail_alloc(size))
+		return NULL;
+	return __vmalloc(size, GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN);
+}
+
+/* Create and register a new entry; called under reg->lock. */
+static struct wms_entry *wms_entry_create(struct wms_registry *reg,
+					  const char *name, size_t size,
+					  const struct wms_owner *owner)
+{
+	const struct wms_limits *limits = reg->limits;
+	size_t len = strlen(name);
+	struct wms_entry *entry;
+	int err;
+
+	lockdep_assert_held(&reg->lock);
+	if (size > READ_ONCE(limits->max_entry_size))
+		return ERR_PTR(-EFBIG);
+	if (reg->nr_entries >= READ_ONCE(limits->max_entries))
+		return ERR_PTR(-ENOSPC);
+	err = wms_charge(reg, owner, size);
+	if (err)
+		return ERR_PTR(err);
+	err = wms_slots_grow(reg);
+	if (err)
+		goto uncharge;
+
+	err = -ENOMEM;
+	if (wms_should_fail_alloc(struct_size(entry, name, len + 1)))
+		goto uncharge;
+	entry = kzalloc(struct_size(entry, name, len + 1), GFP_KERNEL_ACCOUNT);
+	if (!entry)
+		goto uncharge;
+	entry->data = wms_data_alloc(size);
+	if (size && !entry->data)
+		goto free_entry;
+
+	kref_init(&entry->ref);
+	init_rwsem(&entry->data_lock);
+	entry->reg = reg;
+	entry->size = size;
+	entry->id = reg->next_id;
+	entry->slot = reg->nr_slots;
+	entry->uid = owner->uid;
+	entry->gid = owner->gid;
+	entry->mode = owner->mode & 0777;
+	atomic_set(&entry->attached, 0);
+	entry->ctime_ns = ktime_get_real_ns();
+	entry->name_len = len;
+	memcpy(entry->name, name, len + 1);
+
+	err = rhashtable_insert_fast(&reg->index, &entry->node,
+				     wms_index_params);
+	if (err) {
+		err = -ENOMEM;
+		goto free_data;
+	}
+	reg->slots[reg->nr_slots++] = entry;
+	reg->nr_entries++;
+	reg->next_id++;
+	return entry;
+
+free_data:
+	vfree(entry->data);
+free_entry:
+	kfree(entry);
+uncharge:
+	wms_uncharge(reg, owner->uid, size);
+	return ERR_PTR(err);
+}
+
+/**
+ * wms_registry_add() - find or create an entry
+ * @reg: the registry
+ * @name: the entry's name (see wms_name_check())
+ * @size: bytes of data of a new entry
+ * @flags: 0 or WMS_ADD_EXCL
+ * @owner: owner, group and mode of a new entry, and whether a quota applies
+ * @created: set to whether this call created the entry; may be NULL
+ *
+ * The lookup and the creation happen under the registry mutex, so two racing
+ * adds of one name never make two entries. Limits apply only to a creation.
+ *
+ * Return: a referenced entry, or ERR_PTR(-EINVAL, -ENAMETOOLONG, -EEXIST,
+ * -EFBIG, -ENOSPC or -ENOMEM); a failure changes nothing.
+ */
+struct wms_entry *wms_registry_add(struct wms_registry *reg, const char *name,
+				   size_t size, unsigned int flags,
+				   const struct wms_owner *owner, bool *created)
+{
+	struct wms_entry *entry;
+	bool made = false;
+	int err;
+
+	err = wms_name_check(name);
+	if (err)
+		return ERR_PTR(err);
+	if (flags & ~WMS_ADD_EXCL)
+		return ERR_PTR(-EINVAL);
+
+	mutex_lock(&reg->lock);
+	entry = rhashtable_lookup_fast(&reg->index, name, wms_index_params);
+	if (entry && (flags & WMS_ADD_EXCL)) {
+		entry = ERR_PTR(-EEXIST);
+	} else if (!entry) {
+		entry = wms_entry_create(reg, name, size, owner);
+		made = !IS_ERR(entry);
+	}
+	if (!IS_ERR(entry))
+		wms_entry_get(entry);
+	mutex_unlock(&reg->lock);
+
+	if (created)
+		*created = made;
+	return entry;
+}
+
+/**
+ * wms_registry_get() - look an entry up by name
+ * @reg: the registry
+ * @name: NUL-terminated name
+ *
+ * Lock-free: the index is read under RCU and a reference is taken only if
+ * the entry is not already on its way out.
+ *
+ * Return: a referenced entry, or NULL if no entry has that name.
+ */
+struct wms_entry *wms_registry_get(struct wms_registry *reg, const char *name)
+{
+	struct wms_entry *entry;
+
+	rcu_read_lock();
+	entry = rhashtable_lookup(&reg->index, name, wms_index_params);
+	if (entry && !kref_get_unless_zero(&entry->ref))
+		entry = NULL;
+	rcu_read_unlock();
+	return entry;
+}
+
+/* Take @entry out of the index and the array; the caller puts its ref. */
+static void wms_unlink_locked(struct wms_registry *reg, struct wms_entry *entry)
+{
+	lockdep_assert_held(&reg->lock);
+	rhashtable_remove_fast(&reg->index, &entry->node, wms_index_params);
+	reg->slots[entry->slot] = NULL;
+	entry->slot = WMS_NO_SLOT;
+	reg->nr_entries--;
+	wms_slots_shrink(reg);
+}
+
+/**
+ * wms_registry_unlink() - remove this very entry, if it is still registered
+ * @reg: the registry
+ * @entry: an entry the caller holds a reference to
+ *
+ * Lets a caller check something about the entry it looked up (an owner, say)
+ * and then remove exactly that entry, not a newer one of the same name.
+ *
+ * Return: 0, or -ENOENT if the entry was already removed.
+ */
+int wms_registry_unlink(struct wms_registry *reg, struct wms_entry *entry)
+{
+	mutex_lock(&reg->lock);
+	if (entry->slot == WMS_NO_SLOT) {
+		mutex_unlock(&reg->lock);
+		return -ENOENT;
+	}
+	wms_unlink_locked(reg, entry);
+	mutex_unlock(&reg->lock);
+	wms_entry_put(entry);
+	return 0;
+}
+
+/**
+ * wms_registry_remove() - remove an entry by name
+ * @reg: the registry
+ * @name: NUL-terminated name
+ *
+ * The name is free again at once; the memory goes with the last reference.
+ *
+ * Return: 0, or -ENOENT if no entry has that name.
+ */
+int wms_registry_remove(struct wms_registry *reg, const char *name)
+{
+	struct wms_entry *entry;
+
+	mutex_lock(&reg->lock);
+	entry = rhashtable_lookup_fast(&reg->index, name, wms_index_params);
+	if (!entry) {
+		mutex_unlock(&reg->lock);
+		return -ENOENT;
+	}
+	wms_unlink_locked(reg, entry);
+	mutex_unlock(&reg->lock);
+	wms_entry_put(entry);
+	return 0;
+}
+
+/**
+ * wms_registry_list() - take references to the next entries in id order
+ * @reg: the registry
+ * @cursor: in: the first id to report (0 to start); out: the next one
+ * @out: filled with up to @max referenced entries, to be put by the caller
+ * @max: capacity of @out
+ *
+ * An entry registered for the whole walk is reported exactly once however
+ * the walk is split up; entries added or removed meanwhile may or may not be.
+ *
+ * Return: the number of entries stored in @out; 0 when the walk is done.
+ */
+unsigned int wms_registry_list(struct wms_registry *reg, u64 *cursor,
+			       struct wms_entry **out, unsigned int max)
+{
+	unsigned int i, n = 0;
+
+	mutex_lock(&reg->lock);
+	for (i = wms_slots_seek(reg, *cursor); i < reg->nr_slots && n < max;
+	     i++) {
+		struct wms_entry *entry = reg->slots[i];
+
+		if (!entry)
+			continue;
+		wms_entry_get(entry);
+		out[n++] = entry;
+		*cursor = entry->id + 1;
+	}
+	mutex_unlock(&reg->lock);
+	return n;
+}
+
+/**
+ * wms_registry_stats() - read a registry's counters
+ * @reg: the registry
+ * @stats: filled with one consistent snapshot
+ */
+void wms_registry_stats(struct wms_registry *reg,
+			struct wms_registry_stats *stats)
+{
+	mutex_lock(&reg->lock);
+	stats->nr_entries = reg->nr_entries;
+	stats->nr_slots = reg->nr_slots;
+	stats->capacity = reg->capacity;
+	spin_lock(&reg->acct_lock);
+	stats->total_bytes = reg->total_bytes;
+	spin_unlock(&reg->acct_lock);
+	mutex_unlock(&reg->lock);
+}
+
+/**
+ * wms_registry_user_bytes() - bytes charged to one uid
+ * @reg: the registry
+ * @uid: the owner
+ *
+ * Return: the bytes of the entries @uid owns that are not yet freed.
+ */
+u64 wms_registry_user_bytes(struct wms_registry *reg, kuid_t uid)
+{
+	struct wms_user *user;
+	u64 bytes;
+
+	spin_lock(&reg->acct_lock);
+	user = wms_user_find(reg, uid);
+	bytes = user ? user->bytes : 0;
+	spin_unlock(&reg->acct_lock);
+	return bytes;
+}
+
+/**
+ * wms_registry_init() - make an empty registry
+ * @reg: storage for the registry
+ * @limits: limits to apply; must outlive the registry
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int wms_registry_init(struct wms_registry *reg, const struct wms_limits *limits)
+{
+	mutex_init(&reg->lock);
+	spin_lock_init(&reg->acct_lock);
+	hash_init(reg->users);
+	reg->slots = NULL;
+	reg->nr_slots = 0;
+	reg->capacity = 0;
+	reg->nr_entries = 0;
+	reg->next_id = 1;
+	reg->total_bytes = 0;
+	reg->limits = limits;
+	return rhashtable_init(&reg->index, &wms_index_params);
+}
+
+/**
+ * wms_registry_destroy() - remove every entry and free the registry
+ * @reg: the registry
+ *
+ * Every reference other than the registry's own must have been put: an
+ * entry must not outlive the registry that accounts for it.
+ */
+void wms_registry_destroy(struct wms_registry *reg)
+{
+	struct wms_entry **slots;
+	unsigned int i, nr_slots;
+
+	mutex_lock(&reg->lock);
+	slots = reg->slots;
+	nr_slots = reg->nr_slots;
+	for (i = 0; i < nr_slots; i++) {
+		if (!slots[i])
+			continue;
+		rhashtable_remove_fast(&reg->index, &slots[i]->node,
+				       wms_index_params);
+		slots[i]->slot = WMS_NO_SLOT;
+	}
+	reg->slots = NULL;
+	reg->nr_slots = 0;
+	reg->capacity = 0;
+	reg->nr_entries = 0;
+	mutex_unlock(&reg->lock);
+
+	for (i = 0; i < nr_slots; i++)
+		wms_entry_put(slots[i]);
+	kvfree(slots);
+	rhashtable_destroy(&reg->index);
+	WARN_ONCE(reg->total_bytes, "wms: %llu bytes still referenced\n",
+		  reg->total_bytes);
+	mutex_destroy(&reg->lock);
+}

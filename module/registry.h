@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The wms registry: named, reference-counted blocks of kernel memory.
+ *
+ * A registry is an object so that the module owns one and every test can make
+ * its own. It knows nothing of the character device or the uapi structs:
+ * callers pass who creates an entry (struct wms_owner) and the limits to
+ * apply (struct wms_limits), and get entries back.
+ */
+#ifndef _WMS_REGISTRY_H
+#define _WMS_REGISTRY_H
+
+#include <linux/hashtable.h>
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/rhashtable-types.h>
+#include <linux/rwsem.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/uidgid.h>
+
+/**
+ * struct wms_limits - limits a registry enforces when it creates an entry
+ * @max_entries: entries in the registry at most
+ * @max_entry_size: bytes of data in one entry at most
+ * @max_total_bytes: bytes of data of all entries not yet freed at most
+ * @max_user_bytes: bytes of data one uid may own at most (see wms_owner.quota)
+ *
+ * The registry reads the fields with READ_ONCE() at each add, so the owner
+ * of the struct may change them at any time (module parameters do).
+ */
+struct wms_limits {
+	unsigned int max_entries;
+	unsigned long max_entry_size;
+	unsigned long max_total_bytes;
+	unsigned long max_user_bytes;
+};
+
+/**
+ * struct wms_owner - who creates an entry
+ * @uid: owner recorded in the entry and charged for its bytes
+ * @gid: owning group recorded in the entry
+ * @mode: permission bits recorded in the entry (& 0777)
+ * @quota: whether @uid's max_user_bytes quota applies to this add
+ */
+struct wms_owner {
+	kuid_t uid;
+	kgid_t gid;
+	umode_t mode;
+	bool quota;
+};
+
+/**
+ * struct wms_entry - a named block of kernel memory
+ * @node: link in the registry's name index while the entry is registered
+ * @ref: references; the registry holds one while the entry is registered
+ * @data_lock: makes each read and write of @data atomic against the others
+ * @reg: the registry that made the entry (for uncharging its bytes)
+ * @data: zero-filled, page-backed memory of @size bytes (NULL if @size is 0)
+ * @size: bytes of @data, fixed at creation
+ * @id: position in the registry's array and the LIST cursor; never reused
+ * @slot: index in the registry's array, or WMS_NO_SLOT once removed
+ * @uid: owner
+ * @gid: owning group
+ * @mode: permission bits
+ * @attached: open files attached to the entry
+ * @ctime_ns: creation time, CLOCK_REALTIME
+ * @rcu: frees the struct after a grace period (the index is read under RCU)
+ * @name_len: strlen(@name)
+ * @name: the name, NUL-terminated
+ *
+ * Everything but @ref, @attached, @slot and the contents of @data is fixed
+ * once the entry is registered.
+ */
+struct wms_entry {
+	struct rhash_head node;
+	struct kref ref;
+	struct rw_semaphore data_lock;
+	struct wms_registry *reg;
+	void *data;
+	size_t size;
+	u64 id;
+	unsigned int slot;
+	kuid_t uid;
+	kgid_t gid;
+	umode_t mode;
+	atomic_t attached;
+	u64 ctime_ns;
+	struct rcu_head rcu;
+	size_t name_len;
+	char name[];
+};
+
+#define WMS_NO_SLOT	UINT_MAX
+
+/**
+ * struct wms_registry - the set of WMS entries
+ * @lock: serialises every change of the index and the array
+ * @index: name -> entry; read under RCU, written under @lock
+ * @slots: entries in id order; a removal leaves a NULL hole
+ * @nr_slots: slots in use, holes included
+ * @capacity: slots allocated
+ * @nr_entries: registered entries (non-NULL slots)
+ * @next_id: id of the next entry created
+ * @limits: limits applied when an entry is created
+ * @acct_lock: guards @total_bytes and @users (taken inside @lock, and alone
+ *	when the last reference of an entry goes)
+ * @total_bytes: bytes of all entries not yet freed
+ * @users: per-uid byte counts (struct wms_user)
+ */
+struct wms_registry {
+	struct mutex lock;		/* serialises changes of index and array */
+	struct rhashtable index;
+	struct wms_entry **slots;
+	unsigned int nr_slots;
+	unsigned int capacity;
+	unsigned int nr_entries;
+	u64 next_id;
+	const struct wms_limits *limits;
+	spinlock_t acct_lock;		/* guards total_bytes and users */
+	u64 total_bytes;
+	DECLARE_HASHTABLE(users, 6);
+};
+
+/**
+ * struct wms_registry_stats - a consistent snapshot of a registry's counters
+ * @nr_entries: registered entries
+ * @nr_slots: array slots in use, holes included
+ * @capacity: array slots allocated
+ * @total_bytes: bytes of all entries not yet freed (removed ones included)
+ */
+struct wms_registry_stats {
+	unsigned int nr_entries;
+	unsigned int nr_slots;
+	unsigned int capacity;
+	u64 total_bytes;
+};
+
+int wms_name_check(const char *name);
+
+int wms_registry_init(struct wms_registry *reg, const struct wms_limits *limits);
+void wms_registry_destroy(struct wms_registry *reg);
+
+struct wms_entry *wms_registry_add(struct wms_registry *reg, const char *name,
+				   size_t size, unsigned int flags,
+				   const struct wms_owner *owner, bool *created);
+struct wms_entry *wms_registry_get(struct wms_registry *reg, const char *name);
+int wms_registry_unlink(struct wms_registry *reg, struct wms_entry *entry);
+int wms_registry_remove(struct wms_registry *reg, const char *name);
+unsigned int wms_registry_list(struct wms_registry *reg, u64 *cursor,
+			       struct wms_entry **out, unsigned int max);
+void wms_registry_stats(struct wms_registry *reg,
+			struct wms_registry_stats *stats);
+u64 wms_registry_user_bytes(struct wms_registry *reg, kuid_t uid);
+
+void wms_entry_get(struct wms_entry *entry);
+void wms_entry_put(struct wms_entry *entry);
+
+#endif /* _WMS_REGISTRY_H */
