@@ -346,9 +346,6 @@ static struct wms_entry *wms_entry_create(struct wms_registry *reg,
 	err = wms_charge(reg, owner, size);
 	if (err)
 		return ERR_PTR(err);
-	err = wms_slots_grow(reg);
-	if (err)
-		goto uncharge;
 
 	err = -ENOMEM;
 	if (wms_should_fail_alloc(struct_size(entry, name, len + 1)))
@@ -365,7 +362,6 @@ static struct wms_entry *wms_entry_create(struct wms_registry *reg,
 	entry->reg = reg;
 	entry->size = size;
 	entry->id = reg->next_id;
-	entry->slot = reg->nr_slots;
 	entry->uid = owner->uid;
 	entry->gid = owner->gid;
 	entry->mode = owner->mode & 0777;
@@ -374,6 +370,11 @@ static struct wms_entry *wms_entry_create(struct wms_registry *reg,
 	entry->name_len = len;
 	memcpy(entry->name, name, len + 1);
 
+	/* Last, so that a failure leaves the array as it was. */
+	err = wms_slots_grow(reg);
+	if (err)
+		goto free_data;
+	entry->slot = reg->nr_slots;
 	err = rhashtable_insert_fast(&reg->index, &entry->node,
 				     wms_index_params);
 	if (err) {

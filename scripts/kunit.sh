@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run the KUnit suites on UML from Debian's linux-source-6.1 with KASAN,
+# KASAN_VMALLOC, PROVE_LOCKING, DEBUG_KMEMLEAK and DEBUG_LIST. The tree and the
+# build directory live in the cache: the first run builds the kernel (about
+# six minutes on two cores), later ones only rebuild what changed.
+#
+# kunit.py exits 0 after a KASAN report or a lockdep splat, so the raw
+# console log is searched for them as well.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+ensure_pkgs gcc make bc flex bison python3 libelf-dev xz-utils
+ensure_source_tree
+build_dir="$WMS_CACHE/kunit-build"
+link="$WMS_SRC/wms"
+# The tree descends into our top-level Kbuild through this link.
+ln -sfn "$WMS_ROOT" "$link"
+
+say "KUnit on UML (build dir $build_dir)"
+set +e
+( cd "$WMS_SRC" && python3 tools/testing/kunit/kunit.py run \
+	--build_dir "$build_dir" \
+	--kunitconfig "$WMS_ROOT/kunit/.kunitconfig" \
+	--make_options drivers-m=wms/ \
+	--jobs "$(nproc)" --timeout 180 'wms_*' ) 2>&1 |
+	tee "$WMS_CACHE/kunit.out" | grep -E '^\[..:..:..\] (\[|=|Testing|Elapsed)|ERROR|error:' 
+kunit_rc=${PIPESTATUS[0]}
+set -e
+
+log="$build_dir/test.log"
+passed=0 failed=0 skipped=0
+if [ -f "$log" ]; then
+	# Test cases are the indented TAP lines ("    ok 3 - name").
+	passed=$(grep -Ec '^ +ok [0-9]+ ' "$log" || true)
+	skipped=$(grep -Ec '^ +ok [0-9]+ .*# SKIP' "$log" || true)
+	failed=$(grep -Ec '^ +not ok [0-9]+ ' "$log" || true)
+	passed=$((passed - skipped))
+	splats=$(grep -E 'BUG:|KASAN|possible circular|possible recursive|suspicious RCU|WARNING:|unreferenced object|suspected memory leak' "$log" |
+		grep -v 'virt-pci' || true)
+else
+	splats="no console log: the kernel did not build or boot"
+fi
+if [ -n "$splats" ]; then
+	echo "kernel reports in $log:"
+	echo "$splats" | head -n 40
+	failed=$((failed + 1))
+fi
+if [ "$kunit_rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+	echo "kunit.py exited $kunit_rc (see $WMS_CACHE/kunit.out)"
+	failed=1
+fi
+if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
+	echo "no KUnit case ran"
+	failed=1
+fi
+echo "kunit: $passed passed, $failed failed, $skipped skipped"
+record_result kunit "$passed" "$failed"
+[ "$failed" -eq 0 ]

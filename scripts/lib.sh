@@ -1,0 +1,82 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers of the wms scripts; sourced, not run.
+
+WMS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+WMS_CACHE=${WMS_CACHE:-$HOME/.cache/wms}
+export WMS_ROOT WMS_CACHE
+mkdir -p "$WMS_CACHE"
+
+say() { printf '==> %s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Append "SUITE PASSED FAILED" to the results file of `make test`, if any.
+record_result() {
+	[ -n "${WMS_RESULTS:-}" ] && echo "$1 $2 $3" >> "$WMS_RESULTS"
+	return 0
+}
+
+apt_updated=
+apt_update_once() {
+	[ -n "$apt_updated" ] && return 0
+	say "apt-get update"
+	apt-get update -qq >/dev/null || die "apt-get update failed"
+	apt_updated=1
+}
+
+# Install the Debian packages named that are not installed yet; quiet when
+# everything is there.
+ensure_pkgs() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	[ "$(id -u)" -eq 0 ] || die "need root to install: ${missing[*]}"
+	say "installing ${missing[*]}"
+	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends "${missing[@]}" >/dev/null; then
+		apt_update_once
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends "${missing[@]}" >/dev/null ||
+			die "apt-get install ${missing[*]} failed"
+	fi
+}
+
+# The Debian kernel releases the tests run on: the newest 6.1 and 6.12
+# builds that Debian 12's archive offers (via its metapackages).
+resolve_kernels() {
+	local f="$WMS_CACHE/kernels.env"
+	if [ -z "${WMS_KVER_61:-}" ] || [ -z "${WMS_KVER_612:-}" ]; then
+		if ! WMS_KVER_61=$(meta_dep linux-headers-amd64) ||
+		   ! WMS_KVER_612=$(meta_dep linux-headers-6.12-amd64); then
+			apt_update_once
+			WMS_KVER_61=$(meta_dep linux-headers-amd64) ||
+				die "cannot resolve the Debian 6.1 kernel"
+			WMS_KVER_612=$(meta_dep linux-headers-6.12-amd64) ||
+				die "cannot resolve the Debian 6.12 kernel"
+		fi
+	fi
+	printf 'WMS_KVER_61=%s\nWMS_KVER_612=%s\n' "$WMS_KVER_61" \
+		"$WMS_KVER_612" > "$f"
+	export WMS_KVER_61 WMS_KVER_612
+}
+
+meta_dep() {
+	local v
+	v=$(apt-cache depends "$1" 2>/dev/null |
+		sed -n 's/^ *Depends: linux-headers-\(.*-amd64\)$/\1/p' | head -n1)
+	[ -n "$v" ] && echo "$v"
+}
+
+# The extracted Debian linux-source-6.1 tree (KUnit, checkpatch, harness).
+ensure_source_tree() {
+	WMS_SRC="$WMS_CACHE/linux-source-6.1"
+	export WMS_SRC
+	[ -f "$WMS_SRC/Makefile" ] && return 0
+	ensure_pkgs linux-source-6.1 xz-utils
+	say "extracting linux-source-6.1 into $WMS_CACHE"
+	rm -rf "$WMS_SRC.tmp" && mkdir -p "$WMS_SRC.tmp"
+	tar -xJf /usr/src/linux-source-6.1.tar.xz -C "$WMS_SRC.tmp"
+	mv "$WMS_SRC.tmp/linux-source-6.1" "$WMS_SRC" && rmdir "$WMS_SRC.tmp"
+}

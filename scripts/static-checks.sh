@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The module must build warning-free with W=1 and be clean under sparse
+# against both Debian kernels, and every source file clean under
+# checkpatch --strict. Each kernel's build and each file is one check.
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+
+ensure_pkgs sparse
+ensure_source_tree
+resolve_kernels
+passed=0 failed=0
+
+check() {
+	local what=$1 out=$2
+	if [ -z "$out" ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		printf 'FAIL %s:\n%s\n' "$what" "$out"
+	fi
+}
+
+for kver in "$WMS_KVER_61" "$WMS_KVER_612"; do
+	# W=1 compiler warnings and sparse (C=2 checks every file) in one build.
+	out=$("$WMS_ROOT/scripts/build-module.sh" "$kver" W=1 C=2 \
+		CHECK="sparse -Wsparse-error" 2>&1 >/dev/null |
+		grep -v 'Skipping BTF generation' || true)
+	check "W=1 + sparse, $kver" "$out"
+done
+
+cd "$WMS_ROOT"
+mapfile -t files < <(git ls-files -co --exclude-standard -- \
+	'module/*.[ch]' 'kunit/*.[ch]' 'include/*.h' 'tools/*.[ch]')
+for f in "${files[@]}"; do
+	out=$("$WMS_SRC/scripts/checkpatch.pl" --strict --no-tree --terse \
+		--show-types -f "$f" 2>&1 | grep -v '^total:\|^$' || true)
+	check "checkpatch $f" "$out"
+done
+
+echo "static checks: $passed passed, $failed failed"
+record_result static "$passed" "$failed"
+[ "$failed" -eq 0 ]
