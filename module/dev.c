@@ -233,15 +233,15 @@ static long wms_ioc_write(struct wms_registry *reg, struct wms_io __user *uarg)
 		err = -ENOMEM;
 		goto out;
 	}
-	if (copy_from_user(bounce, u64_to_user_ptr(io.buf), io.len)) {
+	/* Report the length first: past this point nothing can fail. */
+	if (copy_from_user(bounce, u64_to_user_ptr(io.buf), io.len) ||
+	    put_user(io.len, &uarg->len)) {
 		err = -EFAULT;
 		goto out;
 	}
 	down_write(&entry->data_lock);
 	memcpy(entry->data + io.offset, bounce, io.len);
 	up_write(&entry->data_lock);
-	if (put_user(io.len, &uarg->len))
-		err = -EFAULT;
 out:
 	kvfree(bounce);
 	wms_entry_put(entry);

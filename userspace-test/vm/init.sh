@@ -1,0 +1,292 @@
+#!/bin/sh
+# /init of the wms test VM (busybox ash). run-vm.sh packs this file as /init
+# together with /etc/wms-vm.conf (MODE=test|run|shell, WMS_VM_TEST_TIMEOUT=seconds).
+#
+# test:  load wms.ko, run /wms_test (and /wms_test32 if present), the example
+#        module, reload with small limits and run "/wms_test -f limits", unload,
+#        check nothing is left behind and the taint; print one marker line
+#        "WMS-RESULT: passed=P failed=F".
+# run:   a short narrated demo of two processes sharing an entry.
+# shell: load wms.ko and hand over an interactive shell on the console.
+# Every mode powers the VM off at the end.
+
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+umask 022
+
+# The initramfs has only /bin/busybox and /bin/sh: make the applet links now
+# (needs /proc for busybox to find itself).
+/bin/busybox mount -t proc proc /proc
+/bin/busybox --install -s
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mkdir -p /tmp
+# The cpio carries a /dev/console node; re-open it from devtmpfs anyway, in
+# case the archive was packed without one.
+exec 0</dev/console 1>/dev/console 2>&1
+
+MODE=test
+WMS_VM_TEST_TIMEOUT=300
+[ -r /etc/wms-vm.conf ] && . /etc/wms-vm.conf
+
+# Lines that mean the kernel is unhappy (the host greps the same on the whole log).
+BAD='Oops|BUG:|WARNING:|Call Trace|KASAN|general protection|[Kk]ernel panic|lockdep|possible circular|possible recursive|suspicious RCU'
+
+P=0
+F=0
+pass() { P=$((P + 1)); echo "WMS-CHECK ok: $*"; }
+fail() { F=$((F + 1)); echo "WMS-CHECK FAILED: $*"; }
+say() { echo; echo "### $*"; }
+
+# Kernel log, collected piecewise (dmesg -c) so that no ring-buffer wrap loses it.
+kcollect() { dmesg -c >>/tmp/kmsg 2>/dev/null || dmesg >>/tmp/kmsg; }
+
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+
+finish() {
+	sync
+	poweroff -f
+	sleep 5
+	echo o >/proc/sysrq-trigger
+	while :; do sleep 60; done
+}
+
+# Kernel modules that wms.ko / wms_example.ko depend on (from the distribution
+# kernel; run-vm.sh puts them in /deps in load order).
+load_deps() {
+	for d in /deps/*.ko; do
+		[ -e "$d" ] || continue
+		insmod "$d" || echo "warning: insmod $d failed"
+	done
+}
+
+# run_harness LABEL CMD...: run a kselftest-harness binary, add its totals.
+run_harness() {
+	label=$1
+	shift
+	say "$label: $*"
+	set -o pipefail
+	timeout -s KILL "$WMS_VM_TEST_TIMEOUT" "$@" 2>&1 | tee /tmp/harness.out
+	rc=$?
+	set +o pipefail
+	tot=$(grep '^# Totals:' /tmp/harness.out | tail -n 1)
+	if [ -z "$tot" ]; then
+		if [ "$rc" = 137 ]; then
+			fail "$label: killed after ${WMS_VM_TEST_TIMEOUT}s, no '# Totals' line"
+		else
+			fail "$label: no '# Totals' line (exit status $rc)"
+		fi
+		return
+	fi
+	num() { echo "$tot" | sed -n "s/.* $1:\([0-9][0-9]*\).*/\1/p"; }
+	np=$(num pass)
+	nf=$(num fail)
+	nxf=$(num xfail)
+	nxp=$(num xpass)
+	ns=$(num skip)
+	ne=$(num error)
+	: "${np:=0}" "${nf:=0}" "${nxf:=0}" "${nxp:=0}" "${ns:=0}" "${ne:=0}"
+	# pass and xfail count as passed; fail, xpass and error as failed; skip as neither.
+	P=$((P + np + nxf))
+	F=$((F + nf + nxp + ne))
+	echo "WMS-HARNESS $label: pass=$np fail=$nf xfail=$nxf xpass=$nxp skip=$ns error=$ne exit=$rc"
+	if [ "$rc" != 0 ] && [ $((nf + nxp + ne)) = 0 ]; then
+		fail "$label: exit status $rc although the totals show no failure"
+	fi
+}
+
+print_kernel_log() {
+	kcollect
+	if [ -s /tmp/kmsg ]; then
+		say "kernel log since the first insmod (last 120 lines)"
+		tail -n 120 /tmp/kmsg
+	fi
+	if grep -Eq "$BAD" /tmp/kmsg 2>/dev/null; then
+		say "kernel log problems"
+		grep -E -A 30 "$BAD" /tmp/kmsg | head -n 300
+		fail "kernel log has problem lines (see above)"
+	fi
+}
+
+# ---------------------------------------------------------------------------
+mode_test() {
+	T0=$(cat /proc/sys/kernel/tainted)
+	echo
+	echo "WMS-VM: kernel $(uname -r), userspace up at $(uptime_s)s, mode test, tainted at boot: $T0"
+	# Keep the boot log apart; only show its problems (if any).
+	dmesg -c >/tmp/kmsg.boot 2>/dev/null
+	if grep -Eq "$BAD" /tmp/kmsg.boot; then
+		say "boot log problems (before any wms module was loaded)"
+		grep -E -A 30 "$BAD" /tmp/kmsg.boot | head -n 200
+	fi
+	# From here on, show kernel warnings (level 4) live too, next to the test
+	# that caused them (loglevel=4 on the command line hides them).
+	echo 5 >/proc/sys/kernel/printk
+	load_deps
+	rmmod_ok=1
+
+	say "insmod /wms.ko"
+	if insmod /wms.ko; then
+		if [ -c /dev/wms ]; then
+			ls -l /dev/wms
+			run_harness wms_test /wms_test
+			if [ -x /wms_test32 ]; then
+				run_harness wms_test32 /wms_test32
+			else
+				echo "(no /wms_test32: 32-bit run skipped)"
+			fi
+		else
+			fail "/dev/wms does not exist after insmod"
+		fi
+	else
+		fail "insmod /wms.ko"
+	fi
+
+	say "example module"
+	kcollect
+	ex_ok=1
+	if [ ! -e /wms_example.ko ]; then
+		echo "no /wms_example.ko in the initramfs"
+		ex_ok=0
+	elif insmod /wms_example.ko; then
+		rmmod wms_example || { echo "rmmod wms_example failed"; ex_ok=0; }
+	else
+		echo "insmod /wms_example.ko failed"
+		ex_ok=0
+	fi
+	dmesg >/tmp/kmsg.example
+	kcollect
+	if [ "$ex_ok" = 1 ] && grep -q 'wms_example: ok' /tmp/kmsg.example; then
+		grep 'wms_example' /tmp/kmsg.example
+		pass "example module loaded, logged 'wms_example: ok', unloaded"
+	else
+		[ -s /tmp/kmsg.example ] && cat /tmp/kmsg.example
+		fail "example module (load/unload or 'wms_example: ok' in dmesg)"
+	fi
+
+	say "rmmod wms"
+	rmmod wms || { echo "rmmod wms failed"; rmmod_ok=0; }
+
+	say "insmod /wms.ko with small limits"
+	if insmod /wms.ko max_entries=16 max_entry_size=65536 max_total_bytes=262144 max_user_bytes=262144; then
+		for p in max_entries max_entry_size max_total_bytes max_user_bytes; do
+			[ -r /sys/module/wms/parameters/$p ] && echo "$p=$(cat /sys/module/wms/parameters/$p)"
+		done
+		run_harness wms_test-limits /wms_test -f limits
+		say "rmmod wms"
+		rmmod wms || { echo "rmmod wms (after limits) failed"; rmmod_ok=0; }
+	else
+		fail "insmod /wms.ko with limits"
+		rmmod_ok=0
+	fi
+	if [ "$rmmod_ok" = 1 ]; then pass "rmmod wms (twice)"; else fail "rmmod wms"; fi
+
+	left=""
+	for f in /dev/wms /sys/module/wms /sys/module/wms_example; do
+		[ -e "$f" ] && left="$left $f"
+	done
+	if [ -z "$left" ]; then
+		pass "nothing left behind (/dev/wms, /sys/module/wms gone)"
+	else
+		fail "left behind after rmmod:$left"
+	fi
+
+	T1=$(cat /proc/sys/kernel/tainted)
+	if [ $((T1 & ~0x3000)) = 0 ]; then
+		pass "taint $T1 (only out-of-tree/unsigned bits allowed)"
+	else
+		fail "taint $T1: bits outside 0x3000 set ($((T1 & ~0x3000)))"
+	fi
+
+	print_kernel_log
+	echo
+	echo "WMS-VM: result at $(uptime_s)s"
+	echo "WMS-RESULT: passed=$P failed=$F"
+}
+
+# ---------------------------------------------------------------------------
+mode_run() {
+	dmesg -c >/tmp/kmsg.boot 2>/dev/null
+	echo
+	echo "=== wms demo on Linux $(uname -r) ==="
+	echo "wms keeps named blocks of kernel memory that outlive the process that made them."
+	load_deps
+	say "Load the module: insmod /wms.ko"
+	if insmod /wms.ko && [ -c /dev/wms ]; then
+		pass "module loaded"
+	else
+		fail "insmod /wms.ko (or /dev/wms missing)"
+	fi
+	ls -l /dev/wms
+	grep -w wms /proc/modules
+
+	say "Process A stores a greeting, then exits"
+	sh -c 'echo "[A] I am pid $$"; exec /wms_demo put greeting "hello from pid $$"' &
+	wait $! && pass "process A stored the entry" || fail "process A (wms_demo put)"
+
+	say "Process B (a different process) reads it back"
+	sh -c 'echo "[B] I am pid $$"; exec /wms_demo get greeting' >/tmp/demo.get 2>&1 &
+	wait $!
+	rc=$?
+	cat /tmp/demo.get
+	if [ "$rc" = 0 ] && grep -q 'hello from pid' /tmp/demo.get; then
+		pass "process B saw process A's data"
+	else
+		fail "process B did not read the greeting (exit $rc)"
+	fi
+
+	say "List the entries: /wms_demo ls"
+	/wms_demo ls && pass "ls" || fail "wms_demo ls"
+
+	say "Remove it: /wms_demo rm greeting"
+	/wms_demo rm greeting && pass "rm" || fail "wms_demo rm"
+	/wms_demo ls
+
+	say "Unload the module: rmmod wms"
+	if rmmod wms && [ ! -e /dev/wms ] && [ ! -e /sys/module/wms ]; then
+		echo "/dev/wms and /sys/module/wms are gone; lsmod now:"
+		lsmod
+		pass "module unloaded cleanly"
+	else
+		fail "rmmod wms (or /dev/wms, /sys/module/wms still there)"
+	fi
+	kcollect
+	if grep -Eq "$BAD" /tmp/kmsg 2>/dev/null; then
+		print_kernel_log
+	else
+		say "kernel messages"
+		cat /tmp/kmsg
+	fi
+	echo
+	echo "WMS-RESULT: passed=$P failed=$F"
+}
+
+# ---------------------------------------------------------------------------
+mode_shell() {
+	load_deps
+	if insmod /wms.ko; then
+		ls -l /dev/wms
+	else
+		echo "insmod /wms.ko FAILED; you get the shell anyway"
+	fi
+	cat <<'EOF'
+
+=== wms VM shell ===
+/wms.ko is loaded. Around: /wms_demo /wms_test /wms_test32 /wms_example.ko (those present).
+Try: /wms_demo put a hello; /wms_demo ls; rmmod wms; insmod /wms.ko max_entries=16
+Leave with "exit" (or Ctrl-D): the VM powers off. Ctrl-A x kills QEMU.
+
+EOF
+	export PS1='wms-vm:\w# '
+	export HOME=/
+	setsid cttyhack sh
+	echo "shell exited; powering off"
+}
+
+case "$MODE" in
+test) mode_test ;;
+run) mode_run ;;
+shell) mode_shell ;;
+*) echo "WMS-VM: unknown MODE '$MODE'"; echo "WMS-RESULT: passed=0 failed=1" ;;
+esac
+finish

@@ -1,0 +1,455 @@
+#!/usr/bin/env bash
+# run-vm.sh: boot a Debian distribution kernel under QEMU (TCG, no KVM needed)
+# with wms.ko and the static test programs in an initramfs, and test or demo it.
+#
+#   run-vm.sh --kver KVER --mode test|run|shell [--ko-dir DIR] [--bin-dir DIR]
+#
+#   KVER       Debian kernel release, e.g. 6.1.0-56-amd64 or 6.12.117+deb12-amd64
+#   --ko-dir   holds module/wms.ko and module/example/wms_example.ko built for KVER
+#              (default: the repository root)
+#   --bin-dir  holds the static binaries wms_test, wms_demo and optionally
+#              wms_test32 (default: <repo>/userspace-test)
+#
+# test   runs the test suite in the VM; exit 0 only if the VM printed its
+#        "WMS-RESULT: passed=P failed=0" marker and the serial log has no
+#        Oops/BUG/WARNING/... line. Prints "vm KVER: P passed, F failed".
+# run    a short narrated demo, shown live.
+# shell  an interactive busybox shell in the VM with wms.ko loaded.
+#
+# Environment:
+#   WMS_CACHE            cache for .debs, kernels, logs, temp files (default ~/.cache/wms)
+#   WMS_RESULTS          if set, a line "vm-KVER P F" is appended to this file
+#   WMS_VM_TIMEOUT       QEMU wall-clock limit in seconds, test/run (default 600)
+#   WMS_VM_SHELL_TIMEOUT the same for shell mode (default 86400)
+#   WMS_VM_TEST_TIMEOUT  limit for each test-binary run inside the VM (default 300)
+#   WMS_VM_KERNEL        vmlinux|bzimage: force the kernel format (default vmlinux
+#                        when it has a PVH entry note, else bzimage)
+#   WMS_VM_VERBOSE=1     show the serial console live in test mode too
+#   WMS_VM_KEEP=1        keep the initramfs build directory
+#   WMS_VM_QEMU_EXTRA    extra QEMU arguments (split on blanks), e.g. "-s" for gdb
+#
+# Exit status: 0 passed, 1 failed (tests, kernel problems, timeout), 2 usage or setup error.
+set -euo pipefail
+
+PROG=run-vm
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$SCRIPT_DIR/../.." && pwd)
+
+CACHE=${WMS_CACHE:-$HOME/.cache/wms}
+TIMEOUT=${WMS_VM_TIMEOUT:-600}
+TEST_TIMEOUT=${WMS_VM_TEST_TIMEOUT:-300}
+SHELL_TIMEOUT=${WMS_VM_SHELL_TIMEOUT:-86400}
+
+# Lines in the serial log that fail any run.
+BAD_RE='Oops|BUG:|WARNING:|Call Trace|KASAN|general protection|[Kk]ernel panic|lockdep|possible circular|possible recursive|suspicious RCU'
+
+KVER=""
+MODE=""
+KO_DIR=""
+BIN_DIR=""
+WORK=""
+RESULT_RECORDED=0
+
+msg() { echo "$PROG: $*" >&2; }
+die() { echo "$PROG: error: $*" >&2; exit 2; }
+
+usage() {
+	cat >&2 <<EOF
+usage: $0 --kver KVER --mode test|run|shell [--ko-dir DIR] [--bin-dir DIR]
+  KVER     Debian kernel release, e.g. 6.1.0-56-amd64 or 6.12.117+deb12-amd64
+  --ko-dir DIR   has module/wms.ko and module/example/wms_example.ko (default: $REPO)
+  --bin-dir DIR  has wms_test, wms_demo, optional wms_test32 (default: $REPO/userspace-test)
+EOF
+	exit 2
+}
+
+record_result() { # P F
+	RESULT_RECORDED=1
+	if [[ -n ${WMS_RESULTS:-} && -n $KVER ]]; then
+		echo "vm-$KVER $1 $2" >>"$WMS_RESULTS"
+	fi
+}
+
+# shellcheck disable=SC2317  # called through the trap
+on_exit() {
+	local rc=$?
+	if [[ -n $WORK && -d $WORK && ${WMS_VM_KEEP:-0} != 1 ]]; then
+		rm -rf "$WORK"
+	elif [[ -n $WORK && -d $WORK ]]; then
+		msg "kept $WORK"
+	fi
+	# A setup error (or anything else) after --kver was known still counts as a failed VM run.
+	if [[ $rc != 0 && $RESULT_RECORDED = 0 && $MODE = test ]]; then
+		record_result 0 1
+	fi
+	exit "$rc"
+}
+trap on_exit EXIT
+
+# ---------------------------------------------------------------------------
+while [[ $# -gt 0 ]]; do
+	case $1 in
+	--kver) KVER=${2:-}; shift 2 || usage ;;
+	--kver=*) KVER=${1#*=}; shift ;;
+	--mode) MODE=${2:-}; shift 2 || usage ;;
+	--mode=*) MODE=${1#*=}; shift ;;
+	--ko-dir) KO_DIR=${2:-}; shift 2 || usage ;;
+	--ko-dir=*) KO_DIR=${1#*=}; shift ;;
+	--bin-dir) BIN_DIR=${2:-}; shift 2 || usage ;;
+	--bin-dir=*) BIN_DIR=${1#*=}; shift ;;
+	-h | --help) usage ;;
+	*) msg "unknown argument: $1"; usage ;;
+	esac
+done
+[[ -n $KVER ]] || { msg "--kver is required"; usage; }
+[[ $KVER =~ ^[A-Za-z0-9.+~_-]+$ ]] || die "odd kernel release '$KVER'"
+case $MODE in test | run | shell) ;; *) msg "--mode must be test, run or shell"; usage ;; esac
+KO_DIR=${KO_DIR:-$REPO}
+BIN_DIR=${BIN_DIR:-$REPO/userspace-test}
+[[ -d $KO_DIR ]] || die "--ko-dir $KO_DIR is not a directory"
+[[ -d $BIN_DIR ]] || die "--bin-dir $BIN_DIR is not a directory"
+KO_DIR=$(cd "$KO_DIR" && pwd)
+BIN_DIR=$(cd "$BIN_DIR" && pwd)
+
+for tool in qemu-system-x86_64 timeout cpio dpkg-deb apt-get flock od; do
+	command -v "$tool" >/dev/null || die "'$tool' not found (apt-get install qemu-system-x86 cpio coreutils util-linux)"
+done
+
+mkdir -p "$CACHE"/{debs,kernels,logs,tmp,locks}
+LOG=$CACHE/logs/vm-$KVER-$MODE.log
+
+# ---------------------------------------------------------------------------
+# Inputs: modules and binaries.
+find_ko() { # name, candidate paths...
+	local name=$1 p
+	shift
+	for p in "$@"; do
+		[[ -f $p ]] && { echo "$p"; return 0; }
+	done
+	return 1
+}
+WMS_KO=$(find_ko wms.ko "$KO_DIR/module/wms.ko" "$KO_DIR/wms.ko") ||
+	die "wms.ko not found: expected $KO_DIR/module/wms.ko (build it for $KVER first)"
+EX_KO=$(find_ko wms_example.ko "$KO_DIR/module/example/wms_example.ko" "$KO_DIR/example/wms_example.ko" "$KO_DIR/wms_example.ko") || EX_KO=""
+if [[ -z $EX_KO ]]; then
+	[[ $MODE = test ]] && die "wms_example.ko not found: expected $KO_DIR/module/example/wms_example.ko"
+	msg "note: no wms_example.ko in $KO_DIR/module/example"
+fi
+
+check_vermagic() { # file
+	command -v modinfo >/dev/null || return 0
+	local vm
+	vm=$(modinfo -F vermagic "$1" 2>/dev/null | awk '{print $1}') || true
+	[[ -z $vm || $vm = "$KVER" ]] ||
+		die "$1 was built for kernel $vm, not $KVER (make -C /usr/src/linux-headers-$KVER M=...)"
+}
+check_vermagic "$WMS_KO"
+[[ -n $EX_KO ]] && check_vermagic "$EX_KO"
+
+is_static() { # file: no ELF program interpreter
+	if command -v readelf >/dev/null; then
+		if readelf -l "$1" 2>/dev/null | grep 'program interpreter' >/dev/null; then return 1; fi
+		return 0
+	else
+		return 0
+	fi
+}
+BINS=()
+for b in wms_test wms_test32 wms_demo; do
+	f=$BIN_DIR/$b
+	if [[ -f $f ]]; then
+		is_static "$f" || die "$f is dynamically linked; the VM has no libc (link it with -static)"
+		BINS+=("$f")
+	fi
+done
+need_bin() { [[ -f $BIN_DIR/$1 ]] || die "$BIN_DIR/$1 not found (build the static test binaries first)"; }
+case $MODE in
+test) need_bin wms_test ;;
+run) need_bin wms_demo ;;
+esac
+
+# ---------------------------------------------------------------------------
+# Kernel: download, extract, make the uncompressed vmlinux (all cached).
+KDIR=$CACHE/kernels/$KVER
+exec 9>"$CACHE/locks/kernel-$KVER.lock"
+flock 9
+
+ensure_deb() {
+	local pkg=$1 deb tmp
+	deb=$(compgen -G "$CACHE/debs/${pkg}_*_amd64.deb" | head -n 1 || true)
+	if [[ -z $deb ]]; then
+		msg "downloading $pkg"
+		tmp=$(mktemp -d "$CACHE/debs/.dl.XXXXXX")
+		local sandbox=()
+		[[ $(id -u) = 0 ]] && sandbox=(-o APT::Sandbox::User=root)
+		if ! (cd "$tmp" && apt-get -q "${sandbox[@]}" download "$pkg" >&2); then
+			rm -rf "$tmp"
+			die "apt-get download $pkg failed (is '$KVER' a Debian kernel release? try apt-get update; apt-cache search linux-image-)"
+		fi
+		mv "$tmp"/"${pkg}"_*_amd64.deb "$CACHE/debs/"
+		rm -rf "$tmp"
+		deb=$(compgen -G "$CACHE/debs/${pkg}_*_amd64.deb" | head -n 1)
+	fi
+	echo "$deb"
+}
+
+if [[ ! -e $KDIR/.extracted ]]; then
+	deb=$(ensure_deb "linux-image-$KVER-unsigned")
+	msg "extracting $(basename "$deb")"
+	rm -rf "$KDIR" "$KDIR.tmp"
+	mkdir -p "$KDIR.tmp"
+	dpkg-deb -x "$deb" "$KDIR.tmp"
+	mv "$KDIR.tmp" "$KDIR"
+	touch "$KDIR/.extracted"
+fi
+BZIMAGE=$KDIR/boot/vmlinuz-$KVER
+[[ -f $BZIMAGE ]] || die "$BZIMAGE missing from the package"
+
+# The compressed payload of a bzImage (boot protocol >= 2.08): it starts at
+# (setup_sects + 1) * 512 + payload_offset and its last 4 bytes are the
+# uncompressed size, for every compressor the kernel uses.
+extract_vmlinux() { # bzImage out
+	local img=$1 out=$2 ss po pl off want magic dec
+	ss=$(od -An -tu1 -j $((0x1f1)) -N1 "$img" | tr -d ' ')
+	po=$(od -An -tu4 -j $((0x248)) -N4 "$img" | tr -d ' ')
+	pl=$(od -An -tu4 -j $((0x24c)) -N4 "$img" | tr -d ' ')
+	[[ -n $ss && -n $po && -n $pl && $pl -gt 4 ]] || return 1
+	((ss == 0)) && ss=4
+	off=$(((ss + 1) * 512 + po))
+	want=$(tail -c +$((off + pl - 3)) "$img" | head -c 4 | od -An -tu4 | tr -d ' ')
+	magic=$(tail -c +$((off + 1)) "$img" | head -c 6 | od -An -tx1 | tr -d ' \n')
+	case $magic in
+	fd377a585a00*) dec="xz -dc --single-stream" ;;
+	28b52ffd*) dec="zstd -dcq" ;;
+	1f8b*) dec="gzip -dc" ;;
+	02214c18*) dec="lz4 -dc" ;;
+	425a68*) dec="bzip2 -dc" ;;
+	5d0000*) dec="xz -dc --format=lzma" ;;
+	894c5a4f*) dec="lzop -dc" ;;
+	*) msg "unknown kernel compression (magic $magic)"; return 1 ;;
+	esac
+	command -v "${dec%% *}" >/dev/null || { msg "'${dec%% *}' not installed"; return 1; }
+	# The trailing size field is garbage to some decompressors: ignore their status, check the size.
+	tail -c +$((off + 1)) "$img" | head -c "$pl" | $dec >"$out.tmp" 2>/dev/null || true
+	if [[ $(stat -c %s "$out.tmp") != "$want" || $(head -c 4 "$out.tmp" | od -An -tx1 | tr -d ' \n') != 7f454c46 ]]; then
+		rm -f "$out.tmp"
+		return 1
+	fi
+	mv "$out.tmp" "$out"
+}
+
+has_pvh_note() { # ELF with XEN_ELFNOTE_PHYS32_ENTRY (type 18), which QEMU -kernel needs
+	command -v readelf >/dev/null || return 0
+	readelf -n "$1" 2>/dev/null | grep -E 'Xen[[:space:]]+0x[0-9a-f]+[[:space:]]+(Unknown note type: \(0x00000012\)|.*PHYS32_ENTRY)' >/dev/null
+}
+
+# (Only success is cached: a missing decompressor may be installed later.)
+VMLINUX=$KDIR/vmlinux
+if [[ ! -e $KDIR/.vmlinux-ok ]]; then
+	if extract_vmlinux "$BZIMAGE" "$VMLINUX" && has_pvh_note "$VMLINUX"; then
+		touch "$KDIR/.vmlinux-ok"
+	else
+		rm -f "$VMLINUX"
+		msg "note: no bootable (PVH) vmlinux from $BZIMAGE; using the bzImage (slower boot)"
+	fi
+fi
+case ${WMS_VM_KERNEL:-auto} in
+auto) if [[ -e $KDIR/.vmlinux-ok ]]; then KERNEL=$VMLINUX; else KERNEL=$BZIMAGE; fi ;;
+vmlinux) [[ -f $VMLINUX ]] || die "no PVH vmlinux for $KVER"; KERNEL=$VMLINUX ;;
+bzimage) KERNEL=$BZIMAGE ;;
+*) die "WMS_VM_KERNEL must be vmlinux or bzimage" ;;
+esac
+
+# Distribution modules that wms.ko / wms_example.ko need (none, usually).
+# The package has no modules.dep (the installer makes it): run depmod once.
+MODDIR=""
+find_moddir() {
+	local d
+	[[ -n $MODDIR ]] && return 0
+	for d in "$KDIR/lib/modules/$KVER" "$KDIR/usr/lib/modules/$KVER"; do
+		[[ -d $d/kernel ]] || continue
+		if [[ ! -s $d/modules.dep ]]; then
+			command -v depmod >/dev/null || die "depmod not found (apt-get install kmod)"
+			msg "running depmod for $KVER"
+			depmod -b "${d%/lib/modules/*}" "$KVER" || die "depmod -b ${d%/lib/modules/*} $KVER failed"
+		fi
+		MODDIR=$d
+		return 0
+	done
+	die "no lib/modules/$KVER in $KDIR"
+}
+DEP_PATHS=()
+add_dep() { # module name: append it and its dependencies in load order
+	local name=$1 line path deps d i
+	find_moddir
+	name=${name//-/_}
+	line=$(awk -v n="$name" '{ p = $1; sub(/:$/, "", p); b = p; sub(/.*\//, "", b); sub(/\.ko.*$/, "", b); gsub(/-/, "_", b); if (b == n) { print; exit } }' "$MODDIR/modules.dep")
+	[[ -n $line ]] || die "module dependency '$name' not found in $MODDIR/modules.dep"
+	path=${line%%:*}
+	read -r -a deps <<<"${line#*:}"
+	for ((i = ${#deps[@]} - 1; i >= 0; i--)); do
+		d=${deps[i]}
+		[[ " ${DEP_PATHS[*]-} " == *" $d "* ]] || DEP_PATHS+=("$d")
+	done
+	[[ " ${DEP_PATHS[*]-} " == *" $path "* ]] || DEP_PATHS+=("$path")
+}
+for ko in "$WMS_KO" ${EX_KO:+"$EX_KO"}; do
+	command -v modinfo >/dev/null || break
+	IFS=, read -r -a mdeps <<<"$(modinfo -F depends "$ko" 2>/dev/null || true)"
+	for m in "${mdeps[@]}"; do
+		[[ -z $m || $m = wms ]] && continue
+		add_dep "$m"
+	done
+done
+
+# ---------------------------------------------------------------------------
+# busybox: must be static. Use the host's if it is, else a cached busybox-static.
+BUSYBOX=""
+if [[ -x /bin/busybox ]] && is_static /bin/busybox && /bin/busybox --list | grep -x cttyhack >/dev/null; then
+	BUSYBOX=/bin/busybox
+elif [[ -x $CACHE/busybox/bin/busybox ]]; then
+	BUSYBOX=$CACHE/busybox/bin/busybox
+else
+	deb=$(ensure_deb busybox-static)
+	rm -rf "$CACHE/busybox.tmp"
+	dpkg-deb -x "$deb" "$CACHE/busybox.tmp"
+	rm -rf "$CACHE/busybox"
+	mv "$CACHE/busybox.tmp" "$CACHE/busybox"
+	BUSYBOX=$CACHE/busybox/bin/busybox
+fi
+exec 9>&-   # unlock
+
+# ---------------------------------------------------------------------------
+# initramfs
+WORK=$(mktemp -d "$CACHE/tmp/vm-$KVER-$MODE.XXXXXX")
+ROOT=$WORK/root
+mkdir -p "$ROOT"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,etc,deps,root}
+cp "$BUSYBOX" "$ROOT/bin/busybox"
+ln -s busybox "$ROOT/bin/sh"   # /init runs "busybox --install -s" for the other applets
+cp "$SCRIPT_DIR/init.sh" "$ROOT/init"
+chmod 755 "$ROOT/init"
+cat >"$ROOT/etc/wms-vm.conf" <<EOF
+MODE=$MODE
+WMS_VM_TEST_TIMEOUT=$TEST_TIMEOUT
+EOF
+cp "$WMS_KO" "$ROOT/wms.ko"
+[[ -n $EX_KO ]] && cp "$EX_KO" "$ROOT/wms_example.ko"
+for f in "${BINS[@]}"; do
+	cp "$f" "$ROOT/"
+	chmod 755 "$ROOT/$(basename "$f")"
+done
+i=0
+for p in "${DEP_PATHS[@]}"; do
+	i=$((i + 1))
+	out=$ROOT/deps/$(printf %02d $i)-$(basename "${p%%.ko*}").ko
+	case $p in
+	*.ko.xz) xz -dc "$MODDIR/$p" >"$out" ;;
+	*.ko.zst) zstd -dcq "$MODDIR/$p" >"$out" ;;
+	*.ko.gz) gzip -dc "$MODDIR/$p" >"$out" ;;
+	*) cp "$MODDIR/$p" "$out" ;;
+	esac
+done
+[[ ${#DEP_PATHS[@]} -gt 0 ]] && msg "also packing distribution modules: ${DEP_PATHS[*]##*/}"
+# /dev/console must exist before /init runs (needs root; /init reopens it from devtmpfs otherwise).
+mknod -m 600 "$ROOT/dev/console" c 5 1 2>/dev/null || true
+INITRD=$WORK/initramfs.cpio
+(cd "$ROOT" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 >"$INITRD")
+
+# ---------------------------------------------------------------------------
+# Boot. The mode is baked into the initramfs (/etc/wms-vm.conf).
+APPEND="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 quiet loglevel=4"
+QEMU=(qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 1024 -no-reboot
+	-kernel "$KERNEL" -initrd "$INITRD" -append "$APPEND")
+read -r -a QEMU_EXTRA <<<"${WMS_VM_QEMU_EXTRA:-}"
+QEMU+=("${QEMU_EXTRA[@]}")
+
+msg "booting $KVER ($(basename "$KERNEL")) in mode $MODE; serial log: $LOG"
+
+if [[ $MODE = shell ]]; then
+	[[ -t 0 ]] || die "--mode shell needs a terminal on stdin"
+	msg "exit the shell to power off; Ctrl-A x kills QEMU"
+	# Like -nographic, but Ctrl-C goes to the guest and the console is also logged.
+	# --foreground keeps QEMU in the terminal's process group so that it can read it.
+	set +e
+	timeout --foreground "$SHELL_TIMEOUT" "${QEMU[@]}" -display none \
+		-chardev "stdio,id=con0,mux=on,signal=off,logfile=$LOG" \
+		-serial chardev:con0 -mon chardev=con0,mode=readline
+	qrc=$?
+	set -e
+	stty sane 2>/dev/null || true
+	[[ $qrc = 124 ]] && msg "QEMU stopped after ${SHELL_TIMEOUT}s"
+	if grep -aqE "$BAD_RE" "$LOG"; then
+		msg "the kernel log has problem lines:"
+		grep -aE "$BAD_RE" "$LOG" | tr -d '\r' | head -n 20 >&2
+		exit 1
+	fi
+	exit 0
+fi
+
+QEMU+=(-nographic)
+start=$(date +%s.%N)
+set +e
+if [[ $MODE = run || ${WMS_VM_VERBOSE:-0} = 1 ]]; then
+	timeout -k 10 "$TIMEOUT" "${QEMU[@]}" </dev/null 2>&1 | tee "$LOG"
+	qrc=${PIPESTATUS[0]}
+else
+	timeout -k 10 "$TIMEOUT" "${QEMU[@]}" </dev/null >"$LOG" 2>&1
+	qrc=$?
+fi
+set -e
+end=$(date +%s.%N)
+wall=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
+
+# ---------------------------------------------------------------------------
+# Verdict from the serial log (QEMU's exit status means nothing).
+SERIAL=$WORK/serial.txt
+tr -d '\r' <"$LOG" >"$SERIAL"
+marker=$(grep -ao 'WMS-RESULT: passed=[0-9]* failed=[0-9]*' "$SERIAL" | tail -n 1 || true)
+nmarkers=$(grep -ac 'WMS-RESULT: ' "$SERIAL" || true)
+bad=$(grep -anE "$BAD_RE" "$SERIAL" || true)
+guest_t=$(sed -n 's/^WMS-VM: result at \([0-9.]*\)s.*/\1/p' "$SERIAL" | tail -n 1)
+
+P=0
+F=0
+problems=()
+if [[ -n $marker ]]; then
+	P=$(sed 's/.*passed=\([0-9]*\).*/\1/' <<<"$marker")
+	F=$(sed 's/.*failed=\([0-9]*\).*/\1/' <<<"$marker")
+	((F > 0)) && problems+=("$F check(s) failed in the VM")
+	[[ $nmarkers = 1 ]] || problems+=("$nmarkers WMS-RESULT lines instead of one")
+elif [[ $qrc = 124 || $qrc = 137 ]]; then
+	problems+=("timed out after ${TIMEOUT}s without a WMS-RESULT line")
+else
+	problems+=("no WMS-RESULT line (kernel panic or crash? QEMU exit status $qrc)")
+fi
+[[ -n $bad ]] && problems+=("kernel problem lines in the serial log")
+if ((${#problems[@]} > 0)) && ((F < 1)); then F=1; fi
+
+if ((${#problems[@]} > 0)); then
+	{
+		echo "$PROG: FAILED on $KVER ($MODE): $(IFS=';'; echo "${problems[*]}")"
+		if [[ -n $bad ]]; then
+			echo "---- problem lines (line:text) ----"
+			head -n 40 <<<"$bad"
+		fi
+		if grep -aqE '^(not ok|WMS-CHECK FAILED)' "$SERIAL"; then
+			echo "---- failed tests / checks ----"
+			grep -aE '^(not ok|WMS-CHECK FAILED)' "$SERIAL" | head -n 60
+		fi
+		if [[ -z $marker ]]; then
+			echo "---- last 40 lines of the serial log ----"
+			tail -n 40 "$SERIAL"
+		fi
+		echo "---- full log: $LOG"
+	} >&2
+fi
+
+msg "$KVER $MODE: QEMU wall time ${wall}s${guest_t:+, guest uptime at result ${guest_t}s} ($(basename "$KERNEL"))"
+if [[ $MODE = test ]]; then
+	record_result "$P" "$F"
+	echo "vm $KVER: $P passed, $F failed"
+else
+	echo "vm $KVER ($MODE): $P steps ok, $F failed"
+fi
+((${#problems[@]} == 0)) || exit 1
+exit 0
