@@ -19,7 +19,9 @@
 #include <linux/uaccess.h>
 #include <linux/wms.h>
 
+#include "access.h"
 #include "dev.h"
+#include "file.h"
 #include "registry.h"
 
 /* Entries LIST takes from the registry at a time. */
@@ -31,27 +33,6 @@ struct wms_dev {
 };
 
 static struct wms_dev wms_dev;
-
-/* SysV IPC rules: owner, group, then other bits; CAP_SYS_ADMIN bypasses. */
-static int wms_permission(const struct wms_entry *entry, int may)
-{
-	umode_t granted = entry->mode;
-
-	if (uid_eq(current_fsuid(), entry->uid))
-		granted >>= 6;
-	else if (in_group_p(entry->gid))
-		granted >>= 3;
-	if ((may & ~granted & 0007) && !capable(CAP_SYS_ADMIN))
-		return -EACCES;
-	return 0;
-}
-
-static int wms_may_remove(const struct wms_entry *entry)
-{
-	if (uid_eq(current_fsuid(), entry->uid) || capable(CAP_SYS_ADMIN))
-		return 0;
-	return -EPERM;
-}
 
 /* Look up an entry the caller names and may access with @may (0: anyone). */
 static struct wms_entry *wms_lookup(struct wms_registry *reg,
@@ -86,7 +67,7 @@ static long wms_ioc_add(struct wms_registry *reg, struct wms_add __user *uarg)
 	owner.uid = current_fsuid();
 	owner.gid = current_fsgid();
 	owner.mode = (add.mode & 0777) ?: 0600;
-	owner.quota = !ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN);
+	owner.quota = !ns_capable_noaudit(reg->user_ns, CAP_SYS_ADMIN);
 	entry = wms_registry_add(reg, add.name, min_t(u64, add.size, SIZE_MAX),
 				 add.flags, &owner, &created);
 	if (IS_ERR(entry))
@@ -181,7 +162,7 @@ static long wms_ioc_read(struct wms_registry *reg, struct wms_io __user *uarg)
 {
 	struct wms_entry *entry;
 	struct wms_io io;
-	u64 done = 0;
+	ssize_t done;
 	int err;
 
 	err = wms_io_prepare(&io, uarg);
@@ -190,19 +171,13 @@ static long wms_ioc_read(struct wms_registry *reg, struct wms_io __user *uarg)
 	entry = wms_lookup(reg, io.name, MAY_READ);
 	if (IS_ERR(entry))
 		return PTR_ERR(entry);
-	if (io.offset < entry->size)
-		done = min_t(u64, io.len, entry->size - io.offset);
-	if (done) {
-		down_read(&entry->data_lock);
-		if (copy_to_user(u64_to_user_ptr(io.buf),
-				 entry->data + io.offset, done))
-			err = -EFAULT;
-		up_read(&entry->data_lock);
-	}
+	done = wms_data_read(entry, u64_to_user_ptr(io.buf), io.offset, io.len);
 	wms_entry_put(entry);
-	if (!err && put_user(done, &uarg->len))
-		err = -EFAULT;
-	return err;
+	if (done < 0)
+		return done;
+	if (put_user((u64)done, &uarg->len))
+		return -EFAULT;
+	return 0;
 }
 
 static long wms_ioc_write(struct wms_registry *reg, struct wms_io __user *uarg)
@@ -224,24 +199,18 @@ static long wms_ioc_write(struct wms_registry *reg, struct wms_io __user *uarg)
 	}
 	if (!io.len)
 		goto out;
-	/*
-	 * All or nothing: the whole user buffer is read before the entry is
-	 * touched, so a fault part way leaves the data as it was.
-	 */
-	bounce = kvmalloc(io.len, GFP_KERNEL_ACCOUNT);
-	if (!bounce) {
-		err = -ENOMEM;
+	bounce = wms_data_fetch(u64_to_user_ptr(io.buf), io.len);
+	if (IS_ERR(bounce)) {
+		err = PTR_ERR(bounce);
+		bounce = NULL;
 		goto out;
 	}
 	/* Report the length first: past this point nothing can fail. */
-	if (copy_from_user(bounce, u64_to_user_ptr(io.buf), io.len) ||
-	    put_user(io.len, &uarg->len)) {
+	if (put_user(io.len, &uarg->len)) {
 		err = -EFAULT;
 		goto out;
 	}
-	down_write(&entry->data_lock);
-	memcpy(entry->data + io.offset, bounce, io.len);
-	up_write(&entry->data_lock);
+	wms_data_store(entry, io.offset, bounce, io.len);
 out:
 	kvfree(bounce);
 	wms_entry_put(entry);
@@ -306,35 +275,92 @@ static long wms_ioc_list(struct wms_registry *reg, struct wms_list __user *uarg)
 	return 0;
 }
 
+static long wms_ioc_attach(struct wms_file *wf, struct wms_name __user *uarg)
+{
+	struct wms_entry *entry;
+	struct wms_name arg;
+	int err;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.reserved)
+		return -EINVAL;
+	err = wms_name_check(arg.name);
+	if (err)
+		return err;
+	/* Pairs with smp_store_release() in wms_file_attach(). */
+	if (smp_load_acquire(&wf->entry))
+		return -EBUSY;
+	entry = wms_lookup(wf->reg, arg.name, MAY_READ);
+	if (IS_ERR(entry))
+		return PTR_ERR(entry);
+	/* Write access is decided here, once, as open(2) decides it. */
+	err = wms_file_attach(wf, entry, wms_may(entry, MAY_WRITE));
+	if (err)
+		wms_entry_put(entry);
+	return err;
+}
+
 static long wms_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
-	struct wms_dev *dev = container_of(file->private_data, struct wms_dev,
-					   misc);
+	struct wms_file *wf = file->private_data;
+	struct wms_registry *reg = wf->reg;
 	void __user *uarg = (void __user *)arg;
 
 	switch (cmd) {
 	case WMS_IOC_ADD:
-		return wms_ioc_add(dev->reg, uarg);
+		return wms_ioc_add(reg, uarg);
 	case WMS_IOC_REMOVE:
-		return wms_ioc_remove(dev->reg, uarg);
+		return wms_ioc_remove(reg, uarg);
 	case WMS_IOC_INFO:
-		return wms_ioc_info(dev->reg, uarg);
+		return wms_ioc_info(reg, uarg);
 	case WMS_IOC_READ:
-		return wms_ioc_read(dev->reg, uarg);
+		return wms_ioc_read(reg, uarg);
 	case WMS_IOC_WRITE:
-		return wms_ioc_write(dev->reg, uarg);
+		return wms_ioc_write(reg, uarg);
 	case WMS_IOC_LIST:
-		return wms_ioc_list(dev->reg, uarg);
+		return wms_ioc_list(reg, uarg);
+	case WMS_IOC_ATTACH:
+		return wms_ioc_attach(wf, uarg);
 	default:
 		return -ENOTTY;
 	}
 }
 
+static int wms_open(struct inode *inode, struct file *file)
+{
+	struct wms_dev *dev = container_of(file->private_data, struct wms_dev,
+					   misc);
+	struct wms_file *wf;
+
+	wf = kzalloc(sizeof(*wf), GFP_KERNEL_ACCOUNT);
+	if (!wf)
+		return -ENOMEM;
+	wf->reg = dev->reg;
+	spin_lock_init(&wf->attach_lock);
+	file->private_data = wf;
+	return 0;
+}
+
+static int wms_release(struct inode *inode, struct file *file)
+{
+	struct wms_file *wf = file->private_data;
+
+	wms_file_detach(wf);
+	kfree(wf);
+	return 0;
+}
+
 static const struct file_operations wms_fops = {
 	.owner = THIS_MODULE,
+	.open = wms_open,
+	.release = wms_release,
 	.unlocked_ioctl = wms_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
-	.llseek = noop_llseek,
+	.read = wms_file_read,
+	.write = wms_file_write,
+	.llseek = wms_file_llseek,
+	.mmap = wms_file_mmap,
 };
 
 /**

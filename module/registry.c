@@ -11,6 +11,7 @@
  * grows by doubling. Both are amortised O(1) per add or remove.
  */
 
+#include <linux/cred.h>
 #include <linux/err.h>
 #include <linux/fault-inject.h>
 #include <linux/jhash.h>
@@ -21,6 +22,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
+#include <linux/user_namespace.h>
 #include <linux/vmalloc.h>
 #include <linux/wms.h>
 
@@ -596,10 +598,14 @@ u64 wms_registry_user_bytes(struct wms_registry *reg, kuid_t uid)
  * @reg: storage for the registry
  * @limits: limits to apply; must outlive the registry
  *
+ * The registry belongs to the caller's user namespace.
+ *
  * Return: 0 or -ENOMEM.
  */
 int wms_registry_init(struct wms_registry *reg, const struct wms_limits *limits)
 {
+	int err;
+
 	mutex_init(&reg->lock);
 	spin_lock_init(&reg->acct_lock);
 	hash_init(reg->users);
@@ -610,7 +616,11 @@ int wms_registry_init(struct wms_registry *reg, const struct wms_limits *limits)
 	reg->next_id = 1;
 	reg->total_bytes = 0;
 	reg->limits = limits;
-	return rhashtable_init(&reg->index, &wms_index_params);
+	err = rhashtable_init(&reg->index, &wms_index_params);
+	if (err)
+		return err;
+	reg->user_ns = get_user_ns(current_user_ns());
+	return 0;
 }
 
 /**
@@ -645,6 +655,7 @@ void wms_registry_destroy(struct wms_registry *reg)
 		wms_entry_put(slots[i]);
 	kvfree(slots);
 	rhashtable_destroy(&reg->index);
+	put_user_ns(reg->user_ns);
 	WARN_ONCE(reg->total_bytes, "wms: %llu bytes still referenced\n",
 		  reg->total_bytes);
 	mutex_destroy(&reg->lock);

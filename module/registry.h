@@ -103,6 +103,8 @@ struct wms_entry {
  * @nr_entries: registered entries (non-NULL slots)
  * @next_id: id of the next entry created
  * @limits: limits applied when an entry is created
+ * @user_ns: the user namespace the registry was made in: capabilities that
+ *	override permissions and quotas are checked against it
  * @acct_lock: guards @total_bytes and @users (taken inside @lock, and alone
  *	when the last reference of an entry goes)
  * @total_bytes: bytes of all entries not yet freed
@@ -117,6 +119,7 @@ struct wms_registry {
 	unsigned int nr_entries;
 	u64 next_id;
 	const struct wms_limits *limits;
+	struct user_namespace *user_ns;
 	spinlock_t acct_lock;		/* guards total_bytes and users */
 	u64 total_bytes;
 	DECLARE_HASHTABLE(users, 6);

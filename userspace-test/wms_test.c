@@ -1600,18 +1600,26 @@ TEST_F(wms, list_count0_einval)
 	EXPECT_EQ(0, w_remove(self->fd, NM("e")));
 }
 
-/* WMS_IOC_ATTACH is not implemented yet: -ENOTTY, nothing changes. */
-TEST_F(wms, attach_enotty)
+/*
+ * ATTACH binds another open file to an entry and INFO counts it until that
+ * file is closed (wms_attach_test covers ATTACH and attached files fully).
+ */
+TEST_F(wms, attach_counted_in_info)
 {
 	struct wms_name an;
 	struct wms_info i;
+	int fd2;
 
 	ASSERT_EQ(0, w_add(self->fd, NM("e"), 4096, 0, 0600, NULL));
+	fd2 = open(WMS_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd2);
 	memset(&an, 0, sizeof(an));
 	set_field(an.name, NM("e"));
-	EXPECT_EQ(-ENOTTY, xioctl(self->fd, WMS_IOC_ATTACH, &an));
-	set_field(an.name, NM("absent"));
-	EXPECT_EQ(-ENOTTY, xioctl(self->fd, WMS_IOC_ATTACH, &an));
+	EXPECT_EQ(0, xioctl(fd2, WMS_IOC_ATTACH, &an));
+	ASSERT_EQ(0, w_info(self->fd, NM("e"), &i));
+	EXPECT_EQ(1U, i.attached);
+	EXPECT_EQ(-EBUSY, xioctl(fd2, WMS_IOC_ATTACH, &an));
+	close(fd2);
 	ASSERT_EQ(0, w_info(self->fd, NM("e"), &i));
 	EXPECT_EQ(0U, i.attached);
 	EXPECT_EQ(0, w_remove(self->fd, NM("e")));
