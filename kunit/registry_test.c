@@ -829,6 +829,31 @@ static void wms_concurrent_add_remove(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, stats_of(test).total_bytes, 0);
 }
 
+static void wms_stats_counters(struct kunit *test)
+{
+	struct wms_registry_stats stats;
+
+	add_new(test, "c1", 100);
+	add_new(test, "c2", 200);
+	KUNIT_EXPECT_EQ(test, wms_registry_remove(test_reg(test), "c1"), 0);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(add(test, "c2", 1, WMS_ADD_EXCL, NULL)),
+			-EEXIST);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(add(test, "big", SZ_2M, 0, NULL)), -EFBIG);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(add(test, "a/b", 1, 0, NULL)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(add(test, "x", 1, 4, NULL)), -EINVAL);
+	stats = stats_of(test);
+	KUNIT_EXPECT_EQ(test, stats.adds, 2);
+	KUNIT_EXPECT_EQ(test, stats.removes, 1);
+	KUNIT_EXPECT_EQ(test, stats.total_bytes, 200);
+	KUNIT_EXPECT_EQ(test, stats.peak_bytes, 300);
+	KUNIT_EXPECT_EQ(test, stats.failed[WMS_FAIL_EEXIST], 1);
+	KUNIT_EXPECT_EQ(test, stats.failed[WMS_FAIL_EFBIG], 1);
+	KUNIT_EXPECT_EQ(test, stats.failed[WMS_FAIL_EINVAL], 2);
+	KUNIT_EXPECT_EQ(test, stats.failed[WMS_FAIL_ENOSPC], 0);
+	KUNIT_EXPECT_STREQ(test, wms_add_failure_name(WMS_FAIL_ENOSPC),
+			   "ENOSPC");
+}
+
 static struct kunit_case wms_registry_test_cases[] = {
 	KUNIT_CASE(wms_add_creates),
 	KUNIT_CASE(wms_add_existing_returns_it),
@@ -857,6 +882,7 @@ static struct kunit_case wms_registry_test_cases[] = {
 	KUNIT_CASE(wms_list_exactly_once),
 	KUNIT_CASE(wms_list_across_compaction),
 	KUNIT_CASE(wms_reinit_is_clean),
+	KUNIT_CASE(wms_stats_counters),
 	KUNIT_CASE(wms_failed_alloc_changes_nothing),
 	KUNIT_CASE(wms_many_entries),
 	KUNIT_CASE(wms_concurrent_add_remove),

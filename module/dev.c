@@ -7,6 +7,7 @@
  */
 
 #include <linux/capability.h>
+#include <linux/device.h>
 #include <linux/cred.h>
 #include <linux/err.h>
 #include <linux/fs.h>
@@ -327,6 +328,95 @@ static long wms_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	}
 }
 
+/*
+ * Counters as read-only attributes of the misc device, one value each:
+ * /sys/class/misc/wms/{entries,bytes,peak_bytes,adds,removes} and
+ * /sys/class/misc/wms/failed_adds/<ERRNO>.
+ */
+static struct wms_registry *wms_dev_registry(struct device *dev)
+{
+	struct miscdevice *misc = dev_get_drvdata(dev);
+
+	return container_of(misc, struct wms_dev, misc)->reg;
+}
+
+#define WMS_STAT_ATTR(_name, _expr)					\
+static ssize_t _name##_show(struct device *dev,				\
+			    struct device_attribute *attr, char *buf)	\
+{									\
+	struct wms_registry_stats stats;				\
+									\
+	wms_registry_stats(wms_dev_registry(dev), &stats);		\
+	return sysfs_emit(buf, "%llu\n", (unsigned long long)(_expr));	\
+}									\
+static DEVICE_ATTR_RO(_name)
+
+WMS_STAT_ATTR(entries, stats.nr_entries);
+WMS_STAT_ATTR(bytes, stats.total_bytes);
+WMS_STAT_ATTR(peak_bytes, stats.peak_bytes);
+WMS_STAT_ATTR(adds, stats.adds);
+WMS_STAT_ATTR(removes, stats.removes);
+
+static struct attribute *wms_stat_attrs[] = {
+	&dev_attr_entries.attr,
+	&dev_attr_bytes.attr,
+	&dev_attr_peak_bytes.attr,
+	&dev_attr_adds.attr,
+	&dev_attr_removes.attr,
+	NULL
+};
+
+static const struct attribute_group wms_stat_group = {
+	.attrs = wms_stat_attrs,
+};
+
+struct wms_failure_attr {
+	struct device_attribute attr;
+	enum wms_add_failure failure;
+};
+
+static ssize_t wms_failure_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	struct wms_failure_attr *fa = container_of(attr, struct wms_failure_attr,
+						   attr);
+	struct wms_registry_stats stats;
+
+	wms_registry_stats(wms_dev_registry(dev), &stats);
+	return sysfs_emit(buf, "%llu\n",
+			  (unsigned long long)stats.failed[fa->failure]);
+}
+
+static struct wms_failure_attr wms_failure_attrs[WMS_NR_FAILURES];
+static struct attribute *wms_failure_attr_list[WMS_NR_FAILURES + 1];
+
+static const struct attribute_group wms_failure_group = {
+	.name = "failed_adds",
+	.attrs = wms_failure_attr_list,
+};
+
+static const struct attribute_group *wms_groups[] = {
+	&wms_stat_group,
+	&wms_failure_group,
+	NULL
+};
+
+static void wms_failure_attrs_init(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < WMS_NR_FAILURES; i++) {
+		struct wms_failure_attr *fa = &wms_failure_attrs[i];
+
+		sysfs_attr_init(&fa->attr.attr);
+		fa->attr.attr.name = wms_add_failure_name(i);
+		fa->attr.attr.mode = 0444;
+		fa->attr.show = wms_failure_show;
+		fa->failure = i;
+		wms_failure_attr_list[i] = &fa->attr.attr;
+	}
+}
+
 static int wms_open(struct inode *inode, struct file *file)
 {
 	struct wms_dev *dev = container_of(file->private_data, struct wms_dev,
@@ -375,6 +465,8 @@ int wms_dev_register(struct wms_registry *reg)
 	wms_dev.misc.minor = MISC_DYNAMIC_MINOR;
 	wms_dev.misc.name = "wms";
 	wms_dev.misc.fops = &wms_fops;
+	wms_failure_attrs_init();
+	wms_dev.misc.groups = wms_groups;
 	/* Entry permissions and quotas are the protection. */
 	wms_dev.misc.mode = 0666;
 	return misc_register(&wms_dev.misc);

@@ -12,6 +12,7 @@
 #include <linux/wms.h>
 
 #include "dev.h"
+#include "proc.h"
 #include "registry.h"
 
 static struct wms_limits wms_limits = {
@@ -156,17 +157,25 @@ static int __init wms_init(void)
 	err = wms_registry_init(&wms_registry, &wms_limits);
 	if (err)
 		return err;
+	err = wms_proc_register(&wms_registry);
+	if (err)
+		goto destroy;
 	err = wms_dev_register(&wms_registry);
-	if (err) {
-		wms_registry_destroy(&wms_registry);
-		return err;
-	}
+	if (err)
+		goto unregister_proc;
 	return 0;
+
+unregister_proc:
+	wms_proc_unregister();
+destroy:
+	wms_registry_destroy(&wms_registry);
+	return err;
 }
 
 static void __exit wms_exit(void)
 {
 	wms_dev_unregister();
+	wms_proc_unregister();
 	wms_registry_destroy(&wms_registry);
 }
 

@@ -164,6 +164,7 @@ static int wms_charge(struct wms_registry *reg, const struct wms_owner *owner,
 		}
 		user->bytes += size;
 		reg->total_bytes += size;
+		reg->peak_bytes = max(reg->peak_bytes, reg->total_bytes);
 	}
 	spin_unlock(&reg->acct_lock);
 	kfree(fresh);
@@ -386,6 +387,7 @@ static struct wms_entry *wms_entry_create(struct wms_registry *reg,
 	reg->slots[reg->nr_slots++] = entry;
 	reg->nr_entries++;
 	reg->next_id++;
+	reg->adds++;
 	return entry;
 
 free_data:
@@ -395,6 +397,41 @@ free_entry:
 uncharge:
 	wms_uncharge(reg, owner->uid, size);
 	return ERR_PTR(err);
+}
+
+static const struct {
+	int err;
+	const char *name;
+} wms_failures[WMS_NR_FAILURES] = {
+	[WMS_FAIL_EINVAL] = { -EINVAL, "EINVAL" },
+	[WMS_FAIL_ENAMETOOLONG] = { -ENAMETOOLONG, "ENAMETOOLONG" },
+	[WMS_FAIL_EEXIST] = { -EEXIST, "EEXIST" },
+	[WMS_FAIL_EFBIG] = { -EFBIG, "EFBIG" },
+	[WMS_FAIL_ENOSPC] = { -ENOSPC, "ENOSPC" },
+	[WMS_FAIL_ENOMEM] = { -ENOMEM, "ENOMEM" },
+};
+
+/**
+ * wms_add_failure_name() - the errno name a failure is counted under
+ * @failure: the failure
+ *
+ * Return: its name, e.g. "ENOSPC".
+ */
+const char *wms_add_failure_name(enum wms_add_failure failure)
+{
+	return wms_failures[failure].name;
+}
+
+static void wms_count_failure(struct wms_registry *reg, long err)
+{
+	unsigned int i;
+
+	for (i = 0; i < WMS_NR_FAILURES; i++) {
+		if (wms_failures[i].err == err) {
+			atomic64_inc(&reg->failed[i]);
+			return;
+		}
+	}
 }
 
 /**
@@ -420,11 +457,15 @@ struct wms_entry *wms_registry_add(struct wms_registry *reg, const char *name,
 	bool made = false;
 	int err;
 
+	if (created)
+		*created = false;
 	err = wms_name_check(name);
-	if (err)
+	if (!err && (flags & ~WMS_ADD_EXCL))
+		err = -EINVAL;
+	if (err) {
+		wms_count_failure(reg, err);
 		return ERR_PTR(err);
-	if (flags & ~WMS_ADD_EXCL)
-		return ERR_PTR(-EINVAL);
+	}
 
 	mutex_lock(&reg->lock);
 	entry = rhashtable_lookup_fast(&reg->index, name, wms_index_params);
@@ -438,6 +479,8 @@ struct wms_entry *wms_registry_add(struct wms_registry *reg, const char *name,
 		wms_entry_get(entry);
 	mutex_unlock(&reg->lock);
 
+	if (IS_ERR(entry))
+		wms_count_failure(reg, PTR_ERR(entry));
 	if (created)
 		*created = made;
 	return entry;
@@ -473,6 +516,7 @@ static void wms_unlink_locked(struct wms_registry *reg, struct wms_entry *entry)
 	reg->slots[entry->slot] = NULL;
 	entry->slot = WMS_NO_SLOT;
 	reg->nr_entries--;
+	reg->removes++;
 	wms_slots_shrink(reg);
 }
 
@@ -564,14 +608,21 @@ unsigned int wms_registry_list(struct wms_registry *reg, u64 *cursor,
 void wms_registry_stats(struct wms_registry *reg,
 			struct wms_registry_stats *stats)
 {
+	unsigned int i;
+
 	mutex_lock(&reg->lock);
 	stats->nr_entries = reg->nr_entries;
 	stats->nr_slots = reg->nr_slots;
 	stats->capacity = reg->capacity;
+	stats->adds = reg->adds;
+	stats->removes = reg->removes;
 	spin_lock(&reg->acct_lock);
 	stats->total_bytes = reg->total_bytes;
+	stats->peak_bytes = reg->peak_bytes;
 	spin_unlock(&reg->acct_lock);
 	mutex_unlock(&reg->lock);
+	for (i = 0; i < WMS_NR_FAILURES; i++)
+		stats->failed[i] = atomic64_read(&reg->failed[i]);
 }
 
 /**
@@ -604,6 +655,7 @@ u64 wms_registry_user_bytes(struct wms_registry *reg, kuid_t uid)
  */
 int wms_registry_init(struct wms_registry *reg, const struct wms_limits *limits)
 {
+	unsigned int i;
 	int err;
 
 	mutex_init(&reg->lock);
@@ -615,6 +667,11 @@ int wms_registry_init(struct wms_registry *reg, const struct wms_limits *limits)
 	reg->nr_entries = 0;
 	reg->next_id = 1;
 	reg->total_bytes = 0;
+	reg->peak_bytes = 0;
+	reg->adds = 0;
+	reg->removes = 0;
+	for (i = 0; i < WMS_NR_FAILURES; i++)
+		atomic64_set(&reg->failed[i], 0);
 	reg->limits = limits;
 	err = rhashtable_init(&reg->index, &wms_index_params);
 	if (err)

@@ -10,6 +10,7 @@
 #ifndef _WMS_REGISTRY_H
 #define _WMS_REGISTRY_H
 
+#include <linux/atomic.h>
 #include <linux/hashtable.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
@@ -93,6 +94,17 @@ struct wms_entry {
 
 #define WMS_NO_SLOT	UINT_MAX
 
+/* Adds the registry refused, counted by errno. */
+enum wms_add_failure {
+	WMS_FAIL_EINVAL,
+	WMS_FAIL_ENAMETOOLONG,
+	WMS_FAIL_EEXIST,
+	WMS_FAIL_EFBIG,
+	WMS_FAIL_ENOSPC,
+	WMS_FAIL_ENOMEM,
+	WMS_NR_FAILURES
+};
+
 /**
  * struct wms_registry - the set of WMS entries
  * @lock: serialises every change of the index and the array
@@ -108,7 +120,11 @@ struct wms_entry {
  * @acct_lock: guards @total_bytes and @users (taken inside @lock, and alone
  *	when the last reference of an entry goes)
  * @total_bytes: bytes of all entries not yet freed
+ * @peak_bytes: the highest @total_bytes has been
  * @users: per-uid byte counts (struct wms_user)
+ * @adds: entries created (under @lock)
+ * @removes: entries removed (under @lock)
+ * @failed: adds refused, by enum wms_add_failure
  */
 struct wms_registry {
 	struct mutex lock;		/* serialises changes of index and array */
@@ -122,7 +138,11 @@ struct wms_registry {
 	struct user_namespace *user_ns;
 	spinlock_t acct_lock;		/* guards total_bytes and users */
 	u64 total_bytes;
+	u64 peak_bytes;
 	DECLARE_HASHTABLE(users, 6);
+	u64 adds;
+	u64 removes;
+	atomic64_t failed[WMS_NR_FAILURES];
 };
 
 /**
@@ -131,12 +151,20 @@ struct wms_registry {
  * @nr_slots: array slots in use, holes included
  * @capacity: array slots allocated
  * @total_bytes: bytes of all entries not yet freed (removed ones included)
+ * @peak_bytes: the highest @total_bytes has been
+ * @adds: entries created
+ * @removes: entries removed
+ * @failed: adds refused, by enum wms_add_failure
  */
 struct wms_registry_stats {
 	unsigned int nr_entries;
 	unsigned int nr_slots;
 	unsigned int capacity;
 	u64 total_bytes;
+	u64 peak_bytes;
+	u64 adds;
+	u64 removes;
+	u64 failed[WMS_NR_FAILURES];
 };
 
 int wms_name_check(const char *name);
@@ -155,6 +183,7 @@ unsigned int wms_registry_list(struct wms_registry *reg, u64 *cursor,
 void wms_registry_stats(struct wms_registry *reg,
 			struct wms_registry_stats *stats);
 u64 wms_registry_user_bytes(struct wms_registry *reg, kuid_t uid);
+const char *wms_add_failure_name(enum wms_add_failure failure);
 
 void wms_entry_get(struct wms_entry *entry);
 void wms_entry_put(struct wms_entry *entry);
