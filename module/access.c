@@ -113,7 +113,8 @@ ssize_t wms_data_read(struct wms_entry *entry, void __user *buf, u64 offset,
  */
 void *wms_data_fetch(const void __user *buf, size_t len)
 {
-	void *copy = kvmalloc(len, GFP_KERNEL_ACCOUNT);
+	void *copy = kvmalloc(len, GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL |
+			       __GFP_NOWARN);
 
 	if (!copy)
 		return ERR_PTR(-ENOMEM);

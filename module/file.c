@@ -113,10 +113,11 @@ ssize_t wms_file_write(struct file *file, const char __user *buf,
 		return -EACCES;
 	if (pos < 0)
 		return -EINVAL;
-	if (!count)
-		return 0;
+	/* As WRITE: past the end is -EFBIG whatever the length. */
 	if (pos > entry->size || count > entry->size - pos)
 		return -EFBIG;
+	if (!count)
+		return 0;
 	bounce = wms_data_fetch(buf, count);
 	if (IS_ERR(bounce))
 		return PTR_ERR(bounce);
@@ -157,7 +158,8 @@ int wms_file_mmap(struct file *file, struct vm_area_struct *vma)
 
 	if (!entry)
 		return -EBADFD;
-	if (!(vma->vm_flags & VM_SHARED))
+	/* MAP_SHARED of a read-only file has VM_MAYSHARE without VM_SHARED. */
+	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	nr_pages = DIV_ROUND_UP(entry->size, PAGE_SIZE);
 	if (vma->vm_pgoff >= nr_pages || pages > nr_pages - vma->vm_pgoff)

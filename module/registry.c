@@ -30,6 +30,12 @@
 
 #define WMS_MIN_SLOTS	16U
 
+/*
+ * Entry memory is charged to the creator's memory cgroup. An add the cgroup
+ * cannot afford fails with -ENOMEM; it must not invoke the OOM killer.
+ */
+#define WMS_GFP_ENTRY	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+
 /* Bytes charged to one uid, in reg->users while non-zero. */
 struct wms_user {
 	struct hlist_node node;
@@ -151,7 +157,7 @@ static int wms_charge(struct wms_registry *reg, const struct wms_owner *owner,
 		spin_unlock(&reg->acct_lock);
 		if (wms_should_fail_alloc(sizeof(*fresh)))
 			return -ENOMEM;
-		fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
+		fresh = kzalloc(sizeof(*fresh), WMS_GFP_ENTRY);
 		if (!fresh)
 			return -ENOMEM;
 	}
@@ -328,7 +334,7 @@ static void *wms_data_alloc(size_t size)
 		return NULL;
 	if (wms_should_fail_alloc(size))
 		return NULL;
-	return __vmalloc(size, GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN);
+	return __vmalloc(size, WMS_GFP_ENTRY | __GFP_ZERO);
 }
 
 /* Create and register a new entry; called under reg->lock. */
@@ -353,7 +359,7 @@ static struct wms_entry *wms_entry_create(struct wms_registry *reg,
 	err = -ENOMEM;
 	if (wms_should_fail_alloc(struct_size(entry, name, len + 1)))
 		goto uncharge;
-	entry = kzalloc(struct_size(entry, name, len + 1), GFP_KERNEL_ACCOUNT);
+	entry = kzalloc(struct_size(entry, name, len + 1), WMS_GFP_ENTRY);
 	if (!entry)
 		goto uncharge;
 	entry->data = wms_data_alloc(size);
