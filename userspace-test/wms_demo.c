@@ -7,6 +7,11 @@
  *   wms_demo get NAME        READ NAME, print it up to the first NUL
  *   wms_demo ls              LIST every entry: name, size, uid, gid, mode
  *   wms_demo rm NAME         REMOVE NAME
+ *   wms_demo ping NAME       ADD NAME if absent, ATTACH, mmap it, store
+ *                            "ping from pid N" in the mapping and wait (10 s
+ *                            at most) until the mapping says "pong ..."
+ *   wms_demo pong NAME       ATTACH NAME, mmap it, print what the mapping
+ *                            says and store "pong from pid N" in it
  *
  * Exit status: 0 ok, 1 error, 2 usage.
  */
@@ -18,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <linux/wms.h>
@@ -39,7 +45,8 @@ static int fail(const char *what, const char *name, int err)
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: %s put NAME TEXT | get NAME | ls | rm NAME\n", prog);
+		"usage: %s put NAME TEXT | get NAME | ls | rm NAME | ping NAME | pong NAME\n",
+		prog);
 	return 2;
 }
 
@@ -191,6 +198,68 @@ static int do_rm(int fd, const char *name)
 	return 0;
 }
 
+/* ATTACH @fd to @name and map its first page shared, read-write. */
+static char *map_entry(int fd, const char *name, const char *what)
+{
+	struct wms_name n;
+	char *map;
+
+	memset(&n, 0, sizeof(n));
+	set_field(n.name, name);
+	if (ioctl(fd, WMS_IOC_ATTACH, &n)) {
+		fail(what, name, errno);
+		return NULL;
+	}
+	map = mmap(NULL, PUT_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		fail(what, name, errno);
+		return NULL;
+	}
+	return map;
+}
+
+static int do_ping(int fd, const char *name)
+{
+	volatile char *seen;
+	struct wms_add a;
+	char *map;
+	int i;
+
+	memset(&a, 0, sizeof(a));
+	set_field(a.name, name);
+	a.size = PUT_SIZE;
+	a.mode = PUT_MODE;
+	if (ioctl(fd, WMS_IOC_ADD, &a))
+		return fail("ping", name, errno);
+	map = map_entry(fd, name, "ping");
+	if (!map)
+		return 1;
+	snprintf(map, PUT_SIZE, "ping from pid %d", (int)getpid());
+	printf("[A] stored in my mapping: %s\n", map);
+	fflush(stdout);
+	seen = map;
+	for (i = 0; i < 1000; i++) {
+		if (!strncmp((const char *)seen, "pong", 4)) {
+			printf("[A] my mapping now says: %s\n", map);
+			return 0;
+		}
+		usleep(10000);
+	}
+	return fail("ping: no pong within 10 s", name, ETIMEDOUT);
+}
+
+static int do_pong(int fd, const char *name)
+{
+	char *map = map_entry(fd, name, "pong");
+
+	if (!map)
+		return 1;
+	printf("[B] my mapping says: %s\n", map);
+	snprintf(map, PUT_SIZE, "pong from pid %d", (int)getpid());
+	printf("[B] stored in my mapping: %s\n", map);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -200,7 +269,8 @@ int main(int argc, char **argv)
 		return usage();
 	cmd = argv[1];
 	if (!strcmp(cmd, "put") ? argc != 4 :
-	    !strcmp(cmd, "get") || !strcmp(cmd, "rm") ? argc != 3 :
+	    !strcmp(cmd, "get") || !strcmp(cmd, "rm") ||
+	    !strcmp(cmd, "ping") || !strcmp(cmd, "pong") ? argc != 3 :
 	    !strcmp(cmd, "ls") ? argc != 2 : 1)
 		return usage();
 	fd = open_dev();
@@ -212,6 +282,10 @@ int main(int argc, char **argv)
 		ret = do_get(fd, argv[2]);
 	else if (!strcmp(cmd, "rm"))
 		ret = do_rm(fd, argv[2]);
+	else if (!strcmp(cmd, "ping"))
+		ret = do_ping(fd, argv[2]);
+	else if (!strcmp(cmd, "pong"))
+		ret = do_pong(fd, argv[2]);
 	else
 		ret = do_ls(fd);
 	close(fd);

@@ -129,12 +129,16 @@ mode_test() {
 	if insmod /wms.ko; then
 		if [ -c /dev/wms ]; then
 			ls -l /dev/wms
-			run_harness wms_test /wms_test
-			if [ -x /wms_test32 ]; then
-				run_harness wms_test32 /wms_test32
-			else
-				echo "(no /wms_test32: 32-bit run skipped)"
-			fi
+			for t in wms_test wms_attach_test wms_security_test; do
+				if [ -x "/$t" ]; then
+					run_harness "$t" "/$t"
+				else
+					fail "/$t missing from the initramfs"
+				fi
+				if [ -x "/${t}32" ]; then
+					run_harness "${t}32" "/${t}32"
+				fi
+			done
 		else
 			fail "/dev/wms does not exist after insmod"
 		fi
@@ -235,11 +239,27 @@ mode_run() {
 		fail "process B did not read the greeting (exit $rc)"
 	fi
 
+	say "Sharing without copies: A and B map one entry and see each other's stores"
+	sh -c 'echo "[A] I am pid $$"; exec /wms_demo ping board' >/tmp/demo.ping 2>&1 &
+	ping_pid=$!
+	sleep 1
+	sh -c 'echo "[B] I am pid $$"; exec /wms_demo pong board'
+	pong_rc=$?
+	wait $ping_pid
+	ping_rc=$?
+	cat /tmp/demo.ping
+	if [ "$pong_rc" = 0 ] && [ "$ping_rc" = 0 ] &&
+	   grep -q 'my mapping now says: pong' /tmp/demo.ping; then
+		pass "A saw B's store through its own mapping"
+	else
+		fail "mapping demo (ping exit $ping_rc, pong exit $pong_rc)"
+	fi
+
 	say "List the entries: /wms_demo ls"
 	/wms_demo ls && pass "ls" || fail "wms_demo ls"
 
-	say "Remove it: /wms_demo rm greeting"
-	/wms_demo rm greeting && pass "rm" || fail "wms_demo rm"
+	say "Remove them: /wms_demo rm greeting board"
+	/wms_demo rm greeting && /wms_demo rm board && pass "rm" || fail "wms_demo rm"
 	/wms_demo ls
 
 	say "Unload the module: rmmod wms"
