@@ -6,14 +6,24 @@
 # make shell           the same VM, left at a busybox prompt
 # make test            KUnit on UML, static checks, the ioctl suite on
 #                      Debian 6.1 and 6.12 under QEMU; ends "N passed, N failed"
-# make kunit | check | vm-test   one part of `make test`
+# make kunit | check | dkms-check | vm-test   one part of `make test`
+# make install         module (modules_install), wmsctl, its man page and
+#                      the uapi header under PREFIX (default /usr/local)
+# make dkms-install | dkms-remove   register wms with DKMS / take it away
 # make modules_install | clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
+PREFIX ?= /usr/local
+WMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+DKMS_SRC := /usr/src/wms-$(WMS_VERSION)
 
-.PHONY: all modules modules_install clean run shell test kunit check vm-test
+.PHONY: all modules modules_install install dkms-install dkms-remove clean \
+	run shell test kunit check dkms-check vm-test tools
 
-all: modules
+all: modules tools
+
+tools:
+	$(MAKE) -C tools
 
 modules:
 	@test -d "$(KDIR)" || { \
@@ -25,9 +35,26 @@ modules:
 modules_install: modules
 	$(MAKE) -C "$(KDIR)" M="$(CURDIR)" modules_install
 
+install: modules_install
+	$(MAKE) -C tools install PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)"
+	install -D -m 0644 include/uapi/linux/wms.h \
+		"$(DESTDIR)$(PREFIX)/include/linux/wms.h"
+	@echo "installed; load with: modprobe wms (after depmod -a)"
+
+dkms-install:
+	rm -rf "$(DKMS_SRC)" && mkdir -p "$(DKMS_SRC)"
+	cp -a Kbuild Makefile dkms.conf module include "$(DKMS_SRC)/"
+	dkms add -m wms -v "$(WMS_VERSION)"
+	dkms build -m wms -v "$(WMS_VERSION)"
+	dkms install -m wms -v "$(WMS_VERSION)"
+
+dkms-remove:
+	-dkms remove -m wms -v "$(WMS_VERSION)" --all
+	rm -rf "$(DKMS_SRC)"
+
 clean:
 	@if [ -d "$(KDIR)" ]; then $(MAKE) -C "$(KDIR)" M="$(CURDIR)" clean; fi
-	rm -rf userspace-test/build
+	rm -rf userspace-test/build tools/build
 
 run:
 	@bash scripts/vm.sh run
@@ -43,6 +70,9 @@ kunit:
 
 check:
 	@bash scripts/static-checks.sh
+
+dkms-check:
+	@bash scripts/dkms-check.sh
 
 vm-test:
 	@bash scripts/vm.sh test
