@@ -19,6 +19,8 @@ kodir=$("$WMS_ROOT/scripts/build-module.sh" "$kver" | tail -n1)
 bindir="$WMS_CACHE/userspace-test"
 make -s -C "$WMS_ROOT/userspace-test" O="$bindir" \
 	KSFT="$WMS_SRC/tools/testing/selftests" >&2
+make -s -C "$WMS_ROOT/tools" O="$bindir" STATIC=1 >&2
+install -m 0755 "$WMS_ROOT/userspace-test/wmsctl_test.sh" "$bindir/"
 
 run_vm() {
 	bash "$WMS_ROOT/userspace-test/vm/run-vm.sh" --kver "$kver" \

@@ -139,6 +139,11 @@ mode_test() {
 					run_harness "${t}32" "/${t}32"
 				fi
 			done
+			if [ -x /wmsctl ] && [ -x /wmsctl_test.sh ]; then
+				run_harness wmsctl_test /wmsctl_test.sh
+			else
+				fail "/wmsctl or /wmsctl_test.sh missing from the initramfs"
+			fi
 		else
 			fail "/dev/wms does not exist after insmod"
 		fi
@@ -292,8 +297,9 @@ mode_shell() {
 	cat <<'EOF'
 
 === wms VM shell ===
-/wms.ko is loaded. Around: /wms_demo /wms_test /wms_test32 /wms_example.ko (those present).
-Try: /wms_demo put a hello; /wms_demo ls; rmmod wms; insmod /wms.ko max_entries=16
+/wms.ko is loaded. Around: /wmsctl /wms_demo /wms_test /wms_attach_test /wms_security_test
+/wms_example.ko. Try: /wmsctl add a 4K; echo hi | /wmsctl write a; /wmsctl ls -l;
+cat /proc/driver/wms; /wmsctl stats; rmmod wms; insmod /wms.ko max_entries=16
 Leave with "exit" (or Ctrl-D): the VM powers off. Ctrl-A x kills QEMU.
 
 EOF

@@ -7,8 +7,9 @@
 #   KVER       Debian kernel release, e.g. 6.1.0-56-amd64 or 6.12.117+deb12-amd64
 #   --ko-dir   holds module/wms.ko and module/example/wms_example.ko built for KVER
 #              (default: the repository root)
-#   --bin-dir  holds the static binaries: wms_demo and the suites wms_*test*
-#              (every executable wms_* there is packed; default: <repo>/userspace-test)
+#   --bin-dir  holds the static binaries: wms_demo, wmsctl, the suites wms_*test*
+#              and wmsctl_test.sh (every executable wms_* and wmsctl* there is
+#              packed; default: <repo>/userspace-test)
 #
 # test   runs the test suite in the VM; exit 0 only if the VM printed its
 #        "WMS-RESULT: passed=P failed=0" marker and the serial log has no
@@ -155,7 +156,7 @@ is_static() { # file: no ELF program interpreter
 	fi
 }
 BINS=()
-for f in "$BIN_DIR"/wms_*; do
+for f in "$BIN_DIR"/wms_* "$BIN_DIR"/wmsctl*; do
 	if [[ -f $f && -x $f ]]; then
 		is_static "$f" || die "$f is dynamically linked; the VM has no libc (link it with -static)"
 		BINS+=("$f")
