@@ -19,6 +19,7 @@
 #include <linux/uaccess.h>
 
 #include "access.h"
+#include "fault.h"
 #include "registry.h"
 
 static bool wms_mode_grants(const struct wms_entry *entry, int may)
@@ -113,9 +114,11 @@ ssize_t wms_data_read(struct wms_entry *entry, void __user *buf, u64 offset,
  */
 void *wms_data_fetch(const void __user *buf, size_t len)
 {
-	void *copy = kvmalloc(len, GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL |
-			       __GFP_NOWARN);
+	void *copy = NULL;
 
+	if (!wms_should_fail_alloc(len))
+		copy = kvmalloc(len, GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL |
+				__GFP_NOWARN);
 	if (!copy)
 		return ERR_PTR(-ENOMEM);
 	if (copy_from_user(copy, buf, len)) {

@@ -22,6 +22,7 @@
 
 #include "access.h"
 #include "dev.h"
+#include "fault.h"
 #include "file.h"
 #include "registry.h"
 
@@ -423,7 +424,9 @@ static int wms_open(struct inode *inode, struct file *file)
 					   misc);
 	struct wms_file *wf;
 
-	wf = kzalloc(sizeof(*wf), GFP_KERNEL_ACCOUNT);
+	wf = NULL;
+	if (!wms_should_fail_alloc(sizeof(*wf)))
+		wf = kzalloc(sizeof(*wf), GFP_KERNEL_ACCOUNT);
 	if (!wf)
 		return -ENOMEM;
 	wf->reg = dev->reg;

@@ -12,6 +12,7 @@
 #include <linux/wms.h>
 
 #include "dev.h"
+#include "fault.h"
 #include "proc.h"
 #include "registry.h"
 
@@ -163,6 +164,7 @@ static int __init wms_init(void)
 	err = wms_dev_register(&wms_registry);
 	if (err)
 		goto unregister_proc;
+	wms_fault_init();
 	return 0;
 
 unregister_proc:
@@ -174,6 +176,7 @@ destroy:
 
 static void __exit wms_exit(void)
 {
+	wms_fault_exit();
 	wms_dev_unregister();
 	wms_proc_unregister();
 	wms_registry_destroy(&wms_registry);

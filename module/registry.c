@@ -13,7 +13,6 @@
 
 #include <linux/cred.h>
 #include <linux/err.h>
-#include <linux/fault-inject.h>
 #include <linux/jhash.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
@@ -26,6 +25,7 @@
 #include <linux/vmalloc.h>
 #include <linux/wms.h>
 
+#include "fault.h"
 #include "registry.h"
 
 #define WMS_MIN_SLOTS	16U
@@ -42,24 +42,6 @@ struct wms_user {
 	kuid_t uid;
 	u64 bytes;
 };
-
-#ifdef CONFIG_FAULT_INJECTION
-/*
- * Every allocation of an add can be failed on purpose through the task's
- * fail-nth counter (/proc/self/fail-nth, or current->fail_nth in KUnit).
- */
-static DECLARE_FAULT_ATTR(wms_fail_alloc);
-
-static bool wms_should_fail_alloc(size_t size)
-{
-	return should_fail(&wms_fail_alloc, size);
-}
-#else
-static inline bool wms_should_fail_alloc(size_t size)
-{
-	return false;
-}
-#endif
 
 static u32 wms_key_hash(const void *data, u32 len, u32 seed)
 {
