@@ -17,8 +17,7 @@ int wms_may_remove(const struct wms_entry *entry);
 
 ssize_t wms_data_read(struct wms_entry *entry, void __user *buf, u64 offset,
 		      u64 len);
-void *wms_data_fetch(const void __user *buf, size_t len);
-void wms_data_store(struct wms_entry *entry, u64 offset, const void *src,
-		    size_t len);
+int wms_data_write(struct wms_entry *entry, u64 offset,
+		   const void __user *buf, size_t len);
 
 #endif /* _WMS_ACCESS_H */

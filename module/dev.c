@@ -185,7 +185,6 @@ static long wms_ioc_read(struct wms_registry *reg, struct wms_io __user *uarg)
 static long wms_ioc_write(struct wms_registry *reg, struct wms_io __user *uarg)
 {
 	struct wms_entry *entry;
-	void *bounce = NULL;
 	struct wms_io io;
 	int err;
 
@@ -195,26 +194,17 @@ static long wms_ioc_write(struct wms_registry *reg, struct wms_io __user *uarg)
 	entry = wms_lookup(reg, io.name, MAY_WRITE);
 	if (IS_ERR(entry))
 		return PTR_ERR(entry);
-	if (io.offset > entry->size || io.len > entry->size - io.offset) {
+	if (io.offset > entry->size || io.len > entry->size - io.offset)
 		err = -EFBIG;
-		goto out;
-	}
-	if (!io.len)
-		goto out;
-	bounce = wms_data_fetch(u64_to_user_ptr(io.buf), io.len);
-	if (IS_ERR(bounce)) {
-		err = PTR_ERR(bounce);
-		bounce = NULL;
-		goto out;
-	}
-	/* Report the length first: past this point nothing can fail. */
-	if (put_user(io.len, &uarg->len)) {
+	/*
+	 * Report the length before the data changes, so that a failure to
+	 * report it cannot leave a write done; it is the value passed in.
+	 */
+	else if (io.len && put_user(io.len, &uarg->len))
 		err = -EFAULT;
-		goto out;
-	}
-	wms_data_store(entry, io.offset, bounce, io.len);
-out:
-	kvfree(bounce);
+	else if (io.len)
+		err = wms_data_write(entry, io.offset, u64_to_user_ptr(io.buf),
+				     io.len);
 	wms_entry_put(entry);
 	return err;
 }

@@ -16,7 +16,6 @@
 #include <linux/file.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
-#include <linux/vmalloc.h>
 
 #include "access.h"
 #include "file.h"
@@ -105,7 +104,7 @@ ssize_t wms_file_write(struct file *file, const char __user *buf,
 	struct wms_file *wf = file->private_data;
 	struct wms_entry *entry = wms_file_entry(file);
 	loff_t pos = *ppos;
-	void *bounce;
+	int err;
 
 	if (!entry)
 		return -EBADFD;
@@ -118,11 +117,9 @@ ssize_t wms_file_write(struct file *file, const char __user *buf,
 		return -EFBIG;
 	if (!count)
 		return 0;
-	bounce = wms_data_fetch(buf, count);
-	if (IS_ERR(bounce))
-		return PTR_ERR(bounce);
-	wms_data_store(entry, pos, bounce, count);
-	kvfree(bounce);
+	err = wms_data_write(entry, pos, buf, count);
+	if (err)
+		return err;
 	*ppos = pos + count;
 	return count;
 }
@@ -171,12 +168,12 @@ int wms_file_mmap(struct file *file, struct vm_area_struct *vma)
 		vm_flags_clear(vma, VM_MAYWRITE);
 	}
 	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	/* Marks the mapping as this entry's: see wms_range_maps_entry(). */
+	vma->vm_private_data = entry;
 
 	for (i = 0; i < pages; i++) {
-		void *addr = entry->data + ((vma->vm_pgoff + i) << PAGE_SHIFT);
-
 		err = vm_insert_page(vma, vma->vm_start + (i << PAGE_SHIFT),
-				     vmalloc_to_page(addr));
+				     wms_data_page(entry, vma->vm_pgoff + i));
 		if (err)
 			return err;
 	}

@@ -138,8 +138,9 @@ EXPORT_SYMBOL_GPL(wms_size);
  * wms_data() - the data of an entry
  * @entry: a referenced entry
  *
- * The memory is wms_size() bytes of vmalloc'ed, page-backed memory, valid
- * while the caller holds its reference, even after the entry is removed.
+ * The memory is wms_size() bytes of page-backed kernel memory (one page,
+ * or vmalloc'ed when larger), valid while the caller holds its reference,
+ * even after the entry is removed.
  * Kernel callers that share an entry with user space synchronise their
  * accesses themselves.
  *

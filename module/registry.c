@@ -179,12 +179,53 @@ static void wms_uncharge(struct wms_registry *reg, kuid_t uid, u64 size)
 	kfree(user);
 }
 
+/*
+ * Data of up to a page is one page from the page allocator: no vmalloc
+ * area, no page-table update and no TLB flush to make or undo, and about
+ * 150 bytes less kernel memory per entry. Larger data is vmalloc'ed.
+ */
+static void *wms_data_alloc(size_t size)
+{
+	struct page *page;
+
+	if (!size)
+		return NULL;
+	if (wms_should_fail_alloc(size))
+		return NULL;
+	if (size > PAGE_SIZE)
+		return __vmalloc(size, WMS_GFP_ENTRY | __GFP_ZERO);
+	page = alloc_page(WMS_GFP_ENTRY | __GFP_ZERO);
+	return page ? page_address(page) : NULL;
+}
+
+static void wms_data_free(void *data)
+{
+	if (is_vmalloc_addr(data))
+		vfree(data);
+	else if (data)
+		free_page((unsigned long)data);
+}
+
+/**
+ * wms_data_page() - the page behind part of an entry's data
+ * @entry: a referenced entry of non-zero size
+ * @pgoff: a page index below DIV_ROUND_UP(size, PAGE_SIZE)
+ *
+ * Return: the page, for mapping it into user space.
+ */
+struct page *wms_data_page(struct wms_entry *entry, unsigned long pgoff)
+{
+	void *addr = entry->data + (pgoff << PAGE_SHIFT);
+
+	return is_vmalloc_addr(addr) ? vmalloc_to_page(addr) : virt_to_page(addr);
+}
+
 static void wms_entry_release(struct kref *ref)
 {
 	struct wms_entry *entry = container_of(ref, struct wms_entry, ref);
 
 	wms_uncharge(entry->reg, entry->uid, entry->size);
-	vfree(entry->data);
+	wms_data_free(entry->data);
 	/* RCU readers of the index may still be comparing its name. */
 	kfree_rcu(entry, rcu);
 }
@@ -202,7 +243,7 @@ void wms_entry_get(struct wms_entry *entry)
  * wms_entry_put() - drop a reference; the last one frees the entry
  * @entry: the entry; may be NULL
  *
- * May sleep (the last reference frees the data with vfree()).
+ * May sleep (the last reference may free the data with vfree()).
  */
 void wms_entry_put(struct wms_entry *entry)
 {
@@ -310,15 +351,6 @@ static unsigned int wms_slots_seek(struct wms_registry *reg, u64 id)
 	return lo;
 }
 
-static void *wms_data_alloc(size_t size)
-{
-	if (!size)
-		return NULL;
-	if (wms_should_fail_alloc(size))
-		return NULL;
-	return __vmalloc(size, WMS_GFP_ENTRY | __GFP_ZERO);
-}
-
 /* Create and register a new entry; called under reg->lock. */
 static struct wms_entry *wms_entry_create(struct wms_registry *reg,
 					  const char *name, size_t size,
@@ -379,7 +411,7 @@ static struct wms_entry *wms_entry_create(struct wms_registry *reg,
 	return entry;
 
 free_data:
-	vfree(entry->data);
+	wms_data_free(entry->data);
 free_entry:
 	kfree(entry);
 uncharge:

@@ -57,7 +57,8 @@ struct wms_owner {
  * @ref: references; the registry holds one while the entry is registered
  * @data_lock: makes each read and write of @data atomic against the others
  * @reg: the registry that made the entry (for uncharging its bytes)
- * @data: zero-filled, page-backed memory of @size bytes (NULL if @size is 0)
+ * @data: zero-filled memory of @size bytes, a page or vmalloc'ed (NULL if
+ *	the size is 0)
  * @size: bytes of @data, fixed at creation
  * @id: position in the registry's array and the LIST cursor; never reused
  * @slot: index in the registry's array, or WMS_NO_SLOT once removed
@@ -93,6 +94,8 @@ struct wms_entry {
 };
 
 #define WMS_NO_SLOT	UINT_MAX
+
+struct page;
 
 /* Adds the registry refused, counted by errno. */
 enum wms_add_failure {
@@ -184,6 +187,8 @@ void wms_registry_stats(struct wms_registry *reg,
 			struct wms_registry_stats *stats);
 u64 wms_registry_user_bytes(struct wms_registry *reg, kuid_t uid);
 const char *wms_add_failure_name(enum wms_add_failure failure);
+
+struct page *wms_data_page(struct wms_entry *entry, unsigned long pgoff);
 
 void wms_entry_get(struct wms_entry *entry);
 void wms_entry_put(struct wms_entry *entry);
