@@ -18,7 +18,7 @@ WMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 DKMS_SRC := /usr/src/wms-$(WMS_VERSION)
 
 .PHONY: all modules modules_install install dkms-install dkms-remove clean \
-	run shell test kunit check dkms-check vm-test tools
+	run shell test kunit check dkms-check vm-test tools bench
 
 all: modules tools
 
@@ -76,3 +76,6 @@ dkms-check:
 
 vm-test:
 	@bash scripts/vm.sh test
+
+bench:
+	@bash scripts/bench.sh

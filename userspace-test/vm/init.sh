@@ -1,6 +1,7 @@
 #!/bin/sh
 # /init of the wms test VM (busybox ash). run-vm.sh packs this file as /init
-# together with /etc/wms-vm.conf (MODE=test|run|shell, WMS_VM_TEST_TIMEOUT=seconds).
+# together with /etc/wms-vm.conf (MODE=test|run|shell|bench, WMS_VM_TEST_TIMEOUT=seconds;
+# bench also WMS_BENCH_BUDGET=seconds and WMS_BENCH_ARGS).
 #
 # test:  load wms.ko, run /wms_test (and /wms_test32 if present), the example
 #        module, reload with small limits and run "/wms_test -f limits", unload,
@@ -8,6 +9,11 @@
 #        "WMS-RESULT: passed=P failed=F".
 # run:   a short narrated demo of two processes sharing an entry.
 # shell: load wms.ko and hand over an interactive shell on the console.
+# bench: raise the limits of the anchors (SysV shm, tmpfs, keyrings, open
+#        files), load wms.ko with room for 2e6 entries, run /wms_bench, print
+#        its CSV and Markdown summary between WMS-BENCH-*-BEGIN/END lines and
+#        "WMS-RESULT: passed=P failed=F" (failed: the bench's exit status,
+#        missing output, a problem line in the kernel log).
 # Every mode powers the VM off at the end.
 
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
@@ -309,10 +315,85 @@ EOF
 	echo "shell exited; powering off"
 }
 
+# ---------------------------------------------------------------------------
+# set_sysctl NAME VALUE: write /proc/sys/NAME, say what it is now.
+set_sysctl() {
+	if echo "$2" >"/proc/sys/$1" 2>/dev/null; then
+		echo "  $1 = $(cat "/proc/sys/$1")"
+	else
+		echo "  $1: could not set $2 (it is $(cat "/proc/sys/$1" 2>/dev/null))"
+	fi
+}
+
+mode_bench() {
+	WMS_BENCH_BUDGET=${WMS_BENCH_BUDGET:-330}
+	T0=$(cat /proc/sys/kernel/tainted)
+	echo
+	echo "WMS-VM: kernel $(uname -r), userspace up at $(uptime_s)s, mode bench, tainted at boot: $T0"
+	dmesg -c >/tmp/kmsg.boot 2>/dev/null
+	if grep -Eq "$BAD" /tmp/kmsg.boot; then
+		say "boot log problems (before any wms module was loaded)"
+		grep -E -A 30 "$BAD" /tmp/kmsg.boot | head -n 200
+	fi
+	load_deps
+
+	say "limits of the anchors (kernel command line: $(cat /proc/cmdline))"
+	set_sysctl fs/nr_open 4194304
+	set_sysctl fs/file-max 16777216
+	# Up to IPCMNI_EXTEND (16M) with ipcmni_extend on the command line, else 32768.
+	set_sysctl kernel/shmmni 2097152
+	set_sysctl kernel/keys/root_maxkeys 4000000
+	set_sysctl kernel/keys/root_maxbytes 2000000000
+	mkdir -p /dev/shm
+	if mount -t tmpfs -o mode=1777,nr_inodes=4000000 tmpfs /dev/shm; then
+		echo "  /dev/shm: $(grep ' /dev/shm ' /proc/mounts)"
+	else
+		fail "mount tmpfs on /dev/shm"
+	fi
+	grep -E 'MemTotal|MemAvailable' /proc/meminfo
+
+	say "insmod /wms.ko max_entries=2000000 max_total_bytes=1099511627776"
+	if insmod /wms.ko max_entries=2000000 max_total_bytes=1099511627776 && [ -c /dev/wms ]; then
+		say "/wms_bench --budget $WMS_BENCH_BUDGET $WMS_BENCH_ARGS"
+		# shellcheck disable=SC2086  # WMS_BENCH_ARGS is a list of options
+		timeout -s KILL $((WMS_BENCH_BUDGET + 150)) /wms_bench \
+			--budget "$WMS_BENCH_BUDGET" --csv /tmp/results.csv \
+			--summary /tmp/summary.md $WMS_BENCH_ARGS
+		rc=$?
+		if [ "$rc" = 0 ]; then
+			pass "wms_bench"
+		else
+			fail "wms_bench exit status $rc"
+		fi
+	else
+		fail "insmod /wms.ko (or /dev/wms missing)"
+	fi
+
+	echo
+	echo "WMS-BENCH-CSV-BEGIN"
+	[ -r /tmp/results.csv ] && cat /tmp/results.csv
+	echo "WMS-BENCH-CSV-END"
+	echo "WMS-BENCH-SUMMARY-BEGIN"
+	[ -r /tmp/summary.md ] && cat /tmp/summary.md
+	echo "WMS-BENCH-SUMMARY-END"
+	[ -s /tmp/results.csv ] || fail "no results.csv"
+
+	kcollect
+	if grep -Eq "$BAD" /tmp/kmsg 2>/dev/null; then
+		say "kernel log problems"
+		grep -E -A 30 "$BAD" /tmp/kmsg | head -n 300
+		fail "kernel log has problem lines (see above)"
+	fi
+	echo
+	echo "WMS-VM: result at $(uptime_s)s"
+	echo "WMS-RESULT: passed=$P failed=$F"
+}
+
 case "$MODE" in
 test) mode_test ;;
 run) mode_run ;;
 shell) mode_shell ;;
+bench) mode_bench ;;
 *) echo "WMS-VM: unknown MODE '$MODE'"; echo "WMS-RESULT: passed=0 failed=1" ;;
 esac
 finish

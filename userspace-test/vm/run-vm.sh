@@ -2,7 +2,8 @@
 # run-vm.sh: boot a Debian distribution kernel under QEMU (TCG, no KVM needed)
 # with wms.ko and the static test programs in an initramfs, and test or demo it.
 #
-#   run-vm.sh --kver KVER --mode test|run|shell [--ko-dir DIR] [--bin-dir DIR]
+#   run-vm.sh --kver KVER --mode test|run|shell|bench [--ko-dir DIR] [--bin-dir DIR]
+#             [--out DIR]
 #
 #   KVER       Debian kernel release, e.g. 6.1.0-56-amd64 or 6.12.117+deb12-amd64
 #   --ko-dir   holds module/wms.ko and module/example/wms_example.ko built for KVER
@@ -16,6 +17,13 @@
 #        Oops/BUG/WARNING/... line. Prints "vm KVER: P passed, F failed".
 # run    a short narrated demo, shown live.
 # shell  an interactive busybox shell in the VM with wms.ko loaded.
+# bench  runs /wms_bench (wms against POSIX shm, SysV shm, keyrings, memfd),
+#        shown live, with more memory (-m $WMS_BENCH_MEM), MTTCG and
+#        ipcmni_extend on the kernel command line; writes the CSV and the
+#        Markdown summary the VM prints between its WMS-BENCH-* marker lines
+#        to --out DIR (default <repo>/docs/bench) as results-KVER.csv and
+#        summary-KVER.md. Exit 0 only if the bench passed, the CSV came out
+#        and the serial log has no problem line.
 #
 # Environment:
 #   WMS_CACHE            cache for .debs, kernels, logs, temp files (default ~/.cache/wms)
@@ -28,6 +36,12 @@
 #   WMS_VM_VERBOSE=1     show the serial console live in test mode too
 #   WMS_VM_KEEP=1        keep the initramfs build directory
 #   WMS_VM_QEMU_EXTRA    extra QEMU arguments (split on blanks), e.g. "-s" for gdb
+#   WMS_BENCH_MEM        bench: guest memory in MiB (default 4096; lowered, with a
+#                        note, if the host has less available)
+#   WMS_BENCH_BUDGET     bench: seconds the benchmark may take in the guest
+#                        (default 330); the QEMU limit is this + 240 unless
+#                        WMS_VM_TIMEOUT is set
+#   WMS_BENCH_ARGS       bench: extra wms_bench options, e.g. "--quick"
 #
 # Exit status: 0 passed, 1 failed (tests, kernel problems, timeout), 2 usage or setup error.
 set -euo pipefail
@@ -48,6 +62,7 @@ KVER=""
 MODE=""
 KO_DIR=""
 BIN_DIR=""
+OUT_DIR=""
 WORK=""
 RESULT_RECORDED=0
 
@@ -56,10 +71,11 @@ die() { echo "$PROG: error: $*" >&2; exit 2; }
 
 usage() {
 	cat >&2 <<EOF
-usage: $0 --kver KVER --mode test|run|shell [--ko-dir DIR] [--bin-dir DIR]
+usage: $0 --kver KVER --mode test|run|shell|bench [--ko-dir DIR] [--bin-dir DIR] [--out DIR]
   KVER     Debian kernel release, e.g. 6.1.0-56-amd64 or 6.12.117+deb12-amd64
   --ko-dir DIR   has module/wms.ko and module/example/wms_example.ko (default: $REPO)
-  --bin-dir DIR  has wms_test, wms_demo, optional wms_test32 (default: $REPO/userspace-test)
+  --bin-dir DIR  has wms_test, wms_demo, optional wms_test32, wms_bench (default: $REPO/userspace-test)
+  --out DIR      bench: where results-KVER.csv and summary-KVER.md go (default: $REPO/docs/bench)
 EOF
 	exit 2
 }
@@ -98,13 +114,15 @@ while [[ $# -gt 0 ]]; do
 	--ko-dir=*) KO_DIR=${1#*=}; shift ;;
 	--bin-dir) BIN_DIR=${2:-}; shift 2 || usage ;;
 	--bin-dir=*) BIN_DIR=${1#*=}; shift ;;
+	--out) OUT_DIR=${2:-}; shift 2 || usage ;;
+	--out=*) OUT_DIR=${1#*=}; shift ;;
 	-h | --help) usage ;;
 	*) msg "unknown argument: $1"; usage ;;
 	esac
 done
 [[ -n $KVER ]] || { msg "--kver is required"; usage; }
 [[ $KVER =~ ^[A-Za-z0-9.+~_-]+$ ]] || die "odd kernel release '$KVER'"
-case $MODE in test | run | shell) ;; *) msg "--mode must be test, run or shell"; usage ;; esac
+case $MODE in test | run | shell | bench) ;; *) msg "--mode must be test, run, shell or bench"; usage ;; esac
 KO_DIR=${KO_DIR:-$REPO}
 BIN_DIR=${BIN_DIR:-$REPO/userspace-test}
 [[ -d $KO_DIR ]] || die "--ko-dir $KO_DIR is not a directory"
@@ -166,7 +184,28 @@ need_bin() { [[ -f $BIN_DIR/$1 ]] || die "$BIN_DIR/$1 not found (build the stati
 case $MODE in
 test) need_bin wms_test ;;
 run) need_bin wms_demo ;;
+bench) need_bin wms_bench ;;
 esac
+if [[ $MODE = bench ]]; then
+	OUT_DIR=${OUT_DIR:-$REPO/docs/bench}
+	mkdir -p "$OUT_DIR" || die "cannot create --out $OUT_DIR"
+	OUT_DIR=$(cd "$OUT_DIR" && pwd)
+	BENCH_BUDGET=${WMS_BENCH_BUDGET:-330}
+	[[ $BENCH_BUDGET =~ ^[0-9]+$ ]] || die "WMS_BENCH_BUDGET must be whole seconds"
+	TIMEOUT=${WMS_VM_TIMEOUT:-$((BENCH_BUDGET + 240))}
+	BENCH_MEM=${WMS_BENCH_MEM:-4096}
+	[[ $BENCH_MEM =~ ^[0-9]+$ ]] || die "WMS_BENCH_MEM must be MiB"
+	# Leave the host 1 GiB beyond the guest's memory.
+	avail=$(awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo)
+	if [[ -n $avail ]] && ((avail - 1024 < BENCH_MEM)); then
+		new=$(((avail - 1024) / 256 * 256))
+		((new < 2048)) && die "the host has only ${avail} MiB available; the bench VM needs 2 GiB and the host 1 GiB more"
+		msg "note: the host has ${avail} MiB available: guest memory ${new} MiB instead of ${BENCH_MEM} MiB (larger N may be skipped)"
+		BENCH_MEM=$new
+	fi
+	# Options only: no shell metacharacters reach /init.
+	[[ ${WMS_BENCH_ARGS:-} =~ ^[A-Za-z0-9\ ,._=-]*$ ]] || die "odd WMS_BENCH_ARGS '${WMS_BENCH_ARGS:-}'"
+fi
 
 # ---------------------------------------------------------------------------
 # Kernel: download, extract, make the uncompressed vmlinux (all cached).
@@ -332,6 +371,10 @@ cat >"$ROOT/etc/wms-vm.conf" <<EOF
 MODE=$MODE
 WMS_VM_TEST_TIMEOUT=$TEST_TIMEOUT
 EOF
+if [[ $MODE = bench ]]; then
+	printf 'WMS_BENCH_BUDGET=%s\nWMS_BENCH_ARGS="%s"\n' "$BENCH_BUDGET" \
+		"${WMS_BENCH_ARGS:-}" >>"$ROOT/etc/wms-vm.conf"
+fi
 cp "$WMS_KO" "$ROOT/wms.ko"
 [[ -n $EX_KO ]] && cp "$EX_KO" "$ROOT/wms_example.ko"
 for f in "${BINS[@]}"; do
@@ -358,7 +401,17 @@ INITRD=$WORK/initramfs.cpio
 # ---------------------------------------------------------------------------
 # Boot. The mode is baked into the initramfs (/etc/wms-vm.conf).
 APPEND="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 quiet loglevel=4"
-QEMU=(qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 1024 -no-reboot
+ACCEL=tcg
+MEM=1024
+if [[ $MODE = bench ]]; then
+	# ipcmni_extend: SysV ids up to 16M, so kernel.shmmni can pass 32768.
+	APPEND+=" ipcmni_extend"
+	# One host thread per vCPU (the default for x86 on x86; made explicit
+	# because the two-thread lookup figure depends on it).
+	ACCEL=tcg,thread=multi
+	MEM=$BENCH_MEM
+fi
+QEMU=(qemu-system-x86_64 -accel "$ACCEL" -cpu max -smp 2 -m "$MEM" -no-reboot
 	-kernel "$KERNEL" -initrd "$INITRD" -append "$APPEND")
 read -r -a QEMU_EXTRA <<<"${WMS_VM_QEMU_EXTRA:-}"
 QEMU+=("${QEMU_EXTRA[@]}")
@@ -389,7 +442,7 @@ fi
 QEMU+=(-nographic)
 start=$(date +%s.%N)
 set +e
-if [[ $MODE = run || ${WMS_VM_VERBOSE:-0} = 1 ]]; then
+if [[ $MODE = run || $MODE = bench || ${WMS_VM_VERBOSE:-0} = 1 ]]; then
 	timeout -k 10 "$TIMEOUT" "${QEMU[@]}" </dev/null 2>&1 | tee "$LOG"
 	qrc=${PIPESTATUS[0]}
 else
@@ -423,6 +476,33 @@ else
 	problems+=("no WMS-RESULT line (kernel panic or crash? QEMU exit status $qrc)")
 fi
 [[ -n $bad ]] && problems+=("kernel problem lines in the serial log")
+# bench: the CSV and the summary, from between their marker lines.
+if [[ $MODE = bench ]]; then
+	csv_out=$OUT_DIR/results-$KVER.csv
+	md_out=$OUT_DIR/summary-$KVER.md
+	# Only the header and this kernel's rows: a kernel message printed in
+	# the middle of the dump cannot end up in the file.
+	sed -n '/^WMS-BENCH-CSV-BEGIN$/,/^WMS-BENCH-CSV-END$/p' "$SERIAL" |
+		awk -v k="$KVER," 'NR > 1 && (index($0, "kernel,op,facility,") == 1 || index($0, k) == 1)' \
+			>"$csv_out.tmp" || true
+	sed -n '/^WMS-BENCH-SUMMARY-BEGIN$/,/^WMS-BENCH-SUMMARY-END$/p' "$SERIAL" |
+		sed '1d;$d' >"$md_out.tmp" || true
+	nrows=$(($(wc -l <"$csv_out.tmp") - 1))
+	if ((nrows > 0)) && grep -aq '^WMS-BENCH-CSV-END$' "$SERIAL"; then
+		mv "$csv_out.tmp" "$csv_out"
+		msg "wrote $csv_out ($nrows rows)"
+	else
+		rm -f "$csv_out.tmp"
+		problems+=("no complete CSV between the WMS-BENCH-CSV markers")
+	fi
+	if [[ -s $md_out.tmp ]]; then
+		mv "$md_out.tmp" "$md_out"
+		msg "wrote $md_out"
+	else
+		rm -f "$md_out.tmp"
+	fi
+fi
+
 if ((${#problems[@]} > 0)) && ((F < 1)); then F=1; fi
 
 if ((${#problems[@]} > 0)); then
