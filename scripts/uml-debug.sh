@@ -1,0 +1,297 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# uml-debug.sh [all|build|run]: the whole userspace suite on a debug kernel.
+#
+# Builds a UML kernel from Debian's linux-source-6.1 (the tree kunit.sh uses)
+# in its own build directory, $WMS_CACHE/uml-debug-build, with KASAN,
+# KASAN_VMALLOC, PROVE_LOCKING (and so PROVE_RCU), DEBUG_KMEMLEAK, DEBUG_LIST
+# and fault injection (FAILSLAB, FAIL_PAGE_ALLOC, fail-nth, debugfs), and
+# wms.ko as a module of it (WMS_MODULE=1). Then boots it on a host directory
+# ($WMS_CACHE/uml-root, rebuilt each run: busybox, wms.ko, the static test
+# binaries, userspace-test/uml/test.sh as /test.sh) and runs wms_test,
+# wms_attach_test, wms_security_test, wmsctl_test.sh, wms_failnth_test and
+# a kmemleak scan after rmmod (see userspace-test/uml/test.sh).
+#
+# The first run builds the kernel (about 7-8 minutes on two cores); later
+# runs rebuild only what changed (wms.ko) and take only the run.
+#
+#   all    build, then run (default)
+#   build  only build the kernel and wms.ko
+#   run    only run (the kernel must have been built)
+#
+# Environment: WMS_CACHE (default ~/.cache/wms), WMS_UML_TIMEOUT (seconds the
+# UML kernel may run, default 1800), WMS_UML_MEM (default 1024M),
+# WMSCTL_TEST_BULK (entries of wmsctl_test.sh's bulk comparison; default 200
+# here, 1000 in the Debian VMs: slow under KASAN on UML),
+# WMS_UML_ENDURANCE=1 (also run userspace-test/endurance.sh; it takes long;
+# WMS_ENDURANCE_CYCLES and WMS_ENDURANCE_SECONDS are passed on), for
+# debugging: WMS_UML_SUITES (default "wms_test wms_attach_test
+# wms_security_test wmsctl_test wms_failnth_test"), WMS_FAILNTH_ARGS (e.g.
+# "-x -v mmap"), WMS_UML_SUITE_TIMEOUT (seconds per suite, default 900).
+#
+# Output: the console in $WMS_CACHE/logs/uml-debug.log; last line
+# "uml-debug: P passed, F failed"; exit status 1 if anything failed (a
+# missing WMS-RESULT marker, F > 0, or a kernel report line in the log).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+what=${1:-all}
+case "$what" in
+all|build|run) ;;
+*) die "usage: uml-debug.sh [all|build|run]" ;;
+esac
+
+BUILD="$WMS_CACHE/uml-debug-build"
+ROOT="$WMS_CACHE/uml-root"
+LOG_DIR="$WMS_CACHE/logs"
+LOG="$LOG_DIR/uml-debug.log"
+BINDIR="$WMS_CACHE/userspace-test"
+TIMEOUT=${WMS_UML_TIMEOUT:-1800}
+MEM=${WMS_UML_MEM:-1024M}
+mkdir -p "$LOG_DIR" "$WMS_CACHE/locks"
+
+# What the kernel must have: kunit/.kunitconfig's debug options (minus
+# KUNIT), and what the suites, the root on hostfs and the fault injection
+# need. Checked against the final .config: olddefconfig drops silently
+# what it cannot satisfy.
+CONFIGS=(
+	DEBUG_KERNEL KASAN KASAN_VMALLOC PROVE_LOCKING PROVE_RCU DEBUG_KMEMLEAK
+	DEBUG_LIST FAULT_INJECTION FAILSLAB FAIL_PAGE_ALLOC
+	FAULT_INJECTION_DEBUG_FS DEBUG_FS DEBUG_FS_ALLOW_ALL
+	HOSTFS DEVTMPFS DEVTMPFS_MOUNT PROC_FS PROC_SYSCTL SYSFS TMPFS SHMEM
+	BINFMT_ELF BINFMT_SCRIPT NET UNIX MODULES MODULE_UNLOAD CGROUPS MEMCG
+	MULTIUSER FUTEX EPOLL STDERR_CONSOLE TTY NULL_CHAN SYSCTL
+)
+# Must be off: kmemleak has to be on from boot.
+CONFIGS_OFF=(DEBUG_KMEMLEAK_DEFAULT_OFF KUNIT)
+
+# ---------------------------------------------------------------------------
+patch_tree() {
+	# 6.1's UML walks the maple tree without the mmap lock on every fork
+	# ("suspicious RCU usage" from force_flush_all(), with PROVE_RCU). Fixed
+	# here by taking the mmap read lock around the walk, and by moving the
+	# walk after schedule_tail() in fork_handler(), where the runqueue lock
+	# is no longer held (down_read() may sleep: before schedule_tail() that
+	# is "BUG: spinlock recursion" on the runqueue lock). Applied to the
+	# throwaway extracted tree, once; each file carries a marker.
+	python3 - "$WMS_SRC" <<'EOF' || die "patching arch/um in $WMS_SRC failed"
+import sys
+root = sys.argv[1]
+MARK = "wms uml-debug:"
+patches = [
+    ("arch/um/kernel/tlb.c",
+     """	VMA_ITERATOR(vmi, mm, 0);
+
+	for_each_vma(vmi, vma)
+		fix_range(mm, vma->vm_start, vma->vm_end, 1);
+}""",
+     """	VMA_ITERATOR(vmi, mm, 0);
+
+	/* wms uml-debug: mmap lock around the maple tree walk */
+	mmap_read_lock(mm);
+	for_each_vma(vmi, vma)
+		fix_range(mm, vma->vm_start, vma->vm_end, 1);
+	mmap_read_unlock(mm);
+}"""),
+    ("arch/um/kernel/process.c",
+     """void fork_handler(void)
+{
+	force_flush_all();
+
+	schedule_tail(current->thread.prev_sched);
+""",
+     """void fork_handler(void)
+{
+	schedule_tail(current->thread.prev_sched);
+
+	/* wms uml-debug: after schedule_tail(), it takes the mmap lock */
+	force_flush_all();
+"""),
+]
+for rel, old, new in patches:
+    path = f"{root}/{rel}"
+    src = open(path).read()
+    if new in src:
+        continue
+    if MARK in src or src.count(old) != 1:
+        sys.exit(f"{rel}: does not look as expected")
+    open(path, "w").write(src.replace(old, new))
+    print(f"==> patched {rel}")
+EOF
+}
+
+configure() {
+	local frag="$BUILD/wms-debug.config" c missing=()
+	mkdir -p "$BUILD"
+	{
+		echo "# generated by scripts/uml-debug.sh"
+		for c in "${CONFIGS[@]}"; do echo "CONFIG_$c=y"; done
+		for c in "${CONFIGS_OFF[@]}"; do echo "# CONFIG_$c is not set"; done
+		# stderr console and con0 on stdin/stdout; nothing on the other lines
+		echo 'CONFIG_CON_ZERO_CHAN="fd:0,fd:1"'
+		echo 'CONFIG_CON_CHAN="null"'
+		echo 'CONFIG_SSL_CHAN="null"'
+	} > "$frag.new"
+	if [ -f "$BUILD/.config" ] && cmp -s "$frag.new" "$frag"; then
+		rm -f "$frag.new"
+	else
+		mv "$frag.new" "$frag"
+		say "configuring $BUILD (ARCH=um, the defaults plus $(basename "$frag"))"
+		cp "$frag" "$BUILD/.config"
+		make -s -C "$WMS_SRC" ARCH=um O="$BUILD" olddefconfig >/dev/null
+	fi
+	for c in "${CONFIGS[@]}"; do
+		grep -qx "CONFIG_$c=y" "$BUILD/.config" || missing+=("$c")
+	done
+	for c in "${CONFIGS_OFF[@]}"; do
+		grep -q "^CONFIG_$c=y" "$BUILD/.config" && missing+=("!$c")
+	done
+	if [ ${#missing[@]} -ne 0 ]; then
+		rm -f "$frag"	# configure again next time
+		die "$BUILD/.config lacks ${missing[*]} after olddefconfig (a dependency is missing)"
+	fi
+}
+
+build_kernel() {
+	ensure_pkgs gcc make bc flex bison python3 libelf-dev xz-utils
+	ensure_source_tree
+	# The tree descends into our top-level Kbuild through this link (as in
+	# kunit.sh); WMS_MODULE=1 makes it build module/wms.ko.
+	ln -sfn "$WMS_ROOT" "$WMS_SRC/wms"
+	patch_tree
+	configure
+	say "building the UML debug kernel and wms.ko in $BUILD"
+	local t0=$SECONDS
+	if ! make -s -C "$WMS_SRC" ARCH=um O="$BUILD" WMS_MODULE=1 \
+		drivers-m=wms/ -j"$(nproc)" > "$LOG_DIR/uml-debug-build.log" 2>&1; then
+		tail -n 40 "$LOG_DIR/uml-debug-build.log"
+		die "kernel build failed (see $LOG_DIR/uml-debug-build.log)"
+	fi
+	[ -x "$BUILD/linux" ] || die "no $BUILD/linux after the build"
+	[ -f "$BUILD/wms/module/wms.ko" ] || die "no $BUILD/wms/module/wms.ko after the build"
+	say "kernel and wms.ko built in $((SECONDS - t0)) s"
+}
+
+# The static test binaries, as scripts/vm.sh builds them (same directory).
+build_binaries() {
+	ensure_pkgs busybox-static gcc make gcc-multilib libc6-dev-i386
+	ensure_source_tree
+	local ksft="$WMS_SRC/tools/testing/selftests" t
+	(
+		flock 9
+		make -s -C "$WMS_ROOT/userspace-test" O="$BINDIR" KSFT="$ksft" >&2
+		make -s -C "$WMS_ROOT/tools" O="$BINDIR" STATIC=1 >&2
+		install -m 0755 "$WMS_ROOT/userspace-test/wmsctl_test.sh" "$BINDIR/"
+		# Until userspace-test/Makefile builds them: the same flags.
+		for t in wms_failnth_test wms_load; do
+			local src="$WMS_ROOT/userspace-test/$t.c"
+			[ -f "$src" ] || continue
+			if [ ! -x "$BINDIR/$t" ] || [ "$src" -nt "$BINDIR/$t" ] ||
+			   [ "$WMS_ROOT/include/uapi/linux/wms.h" -nt "$BINDIR/$t" ]; then
+				gcc -m64 -O2 -Wall -Wextra -Werror -static -pthread \
+					-I"$WMS_ROOT/include/uapi" -I"$WMS_ROOT/include" \
+					-I"$ksft" -o "$BINDIR/$t" "$src"
+			fi
+		done
+	) 9>"$WMS_CACHE/locks/userspace-test.lock"
+}
+
+make_root() {
+	local a f
+	rm -rf "$ROOT"
+	mkdir -p "$ROOT"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,etc,root,run,mnt}
+	chmod 1777 "$ROOT/tmp"
+	install -m 0755 /bin/busybox "$ROOT/bin/busybox"
+	# The applet links, made here rather than with --install at boot.
+	for a in $(/bin/busybox --list-full); do
+		[ -e "$ROOT/$a" ] || ln -s /bin/busybox "$ROOT/$a"
+	done
+	install -m 0644 "$BUILD/wms/module/wms.ko" "$ROOT/wms.ko"
+	for f in wms_test wms_attach_test wms_security_test wms_failnth_test \
+		 wms_load wms_demo wmsctl wmsctl_test.sh; do
+		[ -e "$BINDIR/$f" ] && install -m 0755 "$BINDIR/$f" "$ROOT/$f"
+	done
+	install -m 0755 "$WMS_ROOT/userspace-test/uml/test.sh" "$ROOT/test.sh"
+	install -m 0755 "$WMS_ROOT/userspace-test/endurance.sh" "$ROOT/endurance.sh"
+	{
+		echo "WMSCTL_TEST_BULK=${WMSCTL_TEST_BULK:-200}"
+		echo "WMS_UML_ENDURANCE=${WMS_UML_ENDURANCE:-0}"
+		echo "WMS_ENDURANCE_CYCLES=${WMS_ENDURANCE_CYCLES:-}"
+		echo "WMS_ENDURANCE_SECONDS=${WMS_ENDURANCE_SECONDS:-}"
+		echo "WMS_ENDURANCE_TRACE=${WMS_ENDURANCE_TRACE:-}"
+		[ -n "${WMS_UML_SUITES:-}" ] && echo "WMS_UML_SUITES=\"$WMS_UML_SUITES\""
+		[ -n "${WMS_FAILNTH_ARGS:-}" ] && echo "WMS_FAILNTH_ARGS=\"$WMS_FAILNTH_ARGS\""
+		[ -n "${WMS_UML_SUITE_TIMEOUT:-}" ] && echo "WMS_UML_SUITE_TIMEOUT=$WMS_UML_SUITE_TIMEOUT"
+		:
+	} > "$ROOT/etc/wms-uml.conf"
+}
+
+# A temporary directory UML can map executable memory from.
+uml_tmpdir() {
+	local d
+	for d in /dev/shm "$WMS_CACHE/tmp"; do
+		mkdir -p "$d" 2>/dev/null || continue
+		if [ -w "$d" ] && ! findmnt -no OPTIONS --target "$d" 2>/dev/null |
+			grep -qw noexec; then
+			echo "$d"
+			return
+		fi
+	done
+	die "no writable, exec-mounted directory for UML's memory file"
+}
+
+# Kernel report lines; fault injection is made quiet (verbose=0) by test.sh.
+BAD='BUG:|KASAN|possible circular|possible recursive|suspicious RCU|WARNING:|unreferenced object|Oops|Call Trace|[Kk]ernel panic|general protection'
+
+run_uml() {
+	[ -x "$BUILD/linux" ] && [ -f "$BUILD/wms/module/wms.ko" ] ||
+		die "no kernel in $BUILD: run 'uml-debug.sh build' first"
+	build_binaries
+	for f in wms_test wms_attach_test wms_security_test wmsctl wmsctl_test.sh; do
+		[ -x "$BINDIR/$f" ] || die "$BINDIR/$f missing after the build"
+	done
+	make_root
+	local tmp marker rc t0=$SECONDS
+	passed=0 failed=0
+	tmp=$(uml_tmpdir)
+	say "booting the UML debug kernel (root $ROOT, log $LOG)"
+	set +e
+	TMPDIR="$tmp" timeout -k 30 "$TIMEOUT" "$BUILD/linux" mem="$MEM" \
+		rootfstype=hostfs rootflags="$ROOT" rw init=/test.sh \
+		con=null con0=fd:0,fd:1 ssl=null </dev/null 2>&1 |
+		tee "$LOG" | grep --line-buffered -E \
+		'^(### |WMS-CHECK|WMS-HARNESS|WMS-RESULT|# fail-nth|# Totals|not ok )'
+	rc=${PIPESTATUS[0]}
+	set -e
+	say "UML exited with status $rc after $((SECONDS - t0)) s"
+
+	marker=$(grep -a '^WMS-RESULT: ' "$LOG" | tail -n 1 || true)
+	if [ -z "$marker" ]; then
+		echo "uml-debug: no WMS-RESULT line (panic, hang or timeout after ${TIMEOUT}s); last lines:"
+		tail -n 40 "$LOG"
+		failed=1
+	else
+		passed=$(echo "$marker" | sed -n 's/.*passed=\([0-9]*\).*/\1/p')
+		failed=$(echo "$marker" | sed -n 's/.*failed=\([0-9]*\).*/\1/p')
+		: "${passed:=0}" "${failed:=1}"
+	fi
+	if grep -aEq "$BAD" "$LOG"; then
+		echo "uml-debug: kernel reports in $LOG:"
+		grep -aE -A 25 "$BAD" "$LOG" | head -n 200
+		failed=$((failed + 1))
+	fi
+	if grep -aq '^not ok ' "$LOG"; then
+		echo "uml-debug: failed checks:"
+		grep -a '^not ok ' "$LOG" | head -n 40
+	fi
+}
+
+# ---------------------------------------------------------------------------
+[ "$what" = run ] || build_kernel
+[ "$what" = build ] && exit 0
+ensure_source_tree
+run_uml
+echo "uml-debug: $passed passed, $failed failed"
+record_result uml-debug "$passed" "$failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,231 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# endurance.sh: does wms give back everything it takes, over many loads and
+# unloads and a long mixed load? Runs in the test VMs (busybox ash, root,
+# wms.ko NOT loaded; it is unloaded first if it is):
+#
+#   /endurance.sh
+#
+# 1. Baseline (after drop_caches): Slab, VmallocUsed, MemFree from
+#    /proc/meminfo, the lines of /proc/vmallocinfo, and the slabinfo caches
+#    whose name mentions wms (wms uses kmalloc, so usually none).
+# 2. CYCLES times: insmod wms.ko; add three entries with wmsctl (4 KiB,
+#    size 0, 64 KiB with 64 KiB written); rmmod with the entries present.
+# 3. insmod; wms_load: THREADS threads of random ADD/WRITE/READ/INFO/LIST/
+#    REMOVE/open/ATTACH+mmap for SECONDS; /proc/driver/wms must be empty
+#    afterwards; rmmod.
+# 4. drop_caches, wait, and compare with the baseline within the noise:
+#      Slab         +- SLAB_NOISE_KB   (default 512 KiB; a KASAN kernel
+#                                       keeps freed objects in its quarantine,
+#                                       up to 1/32 of RAM: pass more there)
+#      VmallocUsed  +- VMALLOC_NOISE_KB (default 64 KiB)
+#      vmallocinfo  +- 8 lines
+#      MemFree      no more than MEMFREE_NOISE_KB lower (default 8 MiB)
+#    (checked after step 2 as well).
+#
+# Environment: WMS_KO (/wms.ko), WMSCTL (/wmsctl), WMS_LOAD (/wms_load),
+# WMS_ENDURANCE_CYCLES (1000), WMS_ENDURANCE_SECONDS (60),
+# WMS_ENDURANCE_THREADS (8), WMS_ENDURANCE_SLAB_NOISE_KB,
+# WMS_ENDURANCE_VMALLOC_NOISE_KB, WMS_ENDURANCE_MEMFREE_NOISE_KB.
+#
+# Output: TAP-like "ok N - ..." / "not ok N - ..." lines, "# ..." notes with
+# the figures and timings, last "# Totals: pass:P fail:F xfail:0 xpass:0
+# skip:0 error:0". Exit status 1 if a check failed.
+
+WMS_KO=${WMS_KO:-/wms.ko}
+WMSCTL=${WMSCTL:-/wmsctl}
+WMS_LOAD=${WMS_LOAD:-/wms_load}
+CYCLES=${WMS_ENDURANCE_CYCLES:-1000}
+SECONDS_LOAD=${WMS_ENDURANCE_SECONDS:-60}
+THREADS=${WMS_ENDURANCE_THREADS:-8}
+SLAB_NOISE_KB=${WMS_ENDURANCE_SLAB_NOISE_KB:-512}
+VMALLOC_NOISE_KB=${WMS_ENDURANCE_VMALLOC_NOISE_KB:-64}
+MEMFREE_NOISE_KB=${WMS_ENDURANCE_MEMFREE_NOISE_KB:-8192}
+VMINFO_NOISE=8
+T=/tmp/endurance.$$
+
+N=0
+P=0
+F=0
+pass() { N=$((N + 1)); P=$((P + 1)); echo "ok $N - $1"; }
+fail() { N=$((N + 1)); F=$((F + 1)); echo "not ok $N - $1"; }
+diag() { echo "# $*"; }
+now() { cut -d' ' -f1 /proc/uptime; }
+# elapsed START: seconds since START (an uptime), one decimal
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+meminfo() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
+
+settle() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches 2>/dev/null
+	# RCU-deferred frees (entries, files) and the vmap purge
+	sleep "${1:-3}"
+	echo 3 >/proc/sys/vm/drop_caches 2>/dev/null
+}
+
+# measure PREFIX: set PREFIX_slab, PREFIX_vmalloc, PREFIX_free (kB), PREFIX_vmi
+measure() {
+	eval "$1_slab=$(meminfo Slab)"
+	eval "$1_vmalloc=$(meminfo VmallocUsed)"
+	eval "$1_free=$(meminfo MemFree)"
+	eval "$1_vmi=$(wc -l </proc/vmallocinfo 2>/dev/null || echo 0)"
+	if [ -r /proc/slabinfo ]; then
+		grep -i wms /proc/slabinfo >"$T/slab.$1" 2>/dev/null
+	fi
+}
+
+# within LABEL NOW BASE NOISE UNIT: |NOW - BASE| <= NOISE
+within() {
+	d=$(($2 - $3))
+	a=$d
+	[ "$a" -lt 0 ] && a=$((-a))
+	if [ "$a" -le "$4" ]; then
+		pass "$1: $3 -> $2 $5 ($d, noise $4)"
+	else
+		fail "$1: $3 -> $2 $5 ($d, more than the noise $4)"
+	fi
+}
+
+# compare LABEL PREFIX: against the baseline b_*
+compare() {
+	within "$1: Slab" "$(eval echo "\$$2_slab")" "$b_slab" "$SLAB_NOISE_KB" kB
+	within "$1: VmallocUsed" "$(eval echo "\$$2_vmalloc")" "$b_vmalloc" "$VMALLOC_NOISE_KB" kB
+	within "$1: /proc/vmallocinfo lines" "$(eval echo "\$$2_vmi")" "$b_vmi" "$VMINFO_NOISE" lines
+	nf=$(eval echo "\$$2_free")
+	if [ $((b_free - nf)) -le "$MEMFREE_NOISE_KB" ]; then
+		pass "$1: MemFree $b_free -> $nf kB (noise: $MEMFREE_NOISE_KB kB lower)"
+	else
+		fail "$1: MemFree $b_free -> $nf kB, $((b_free - nf)) kB lower (noise $MEMFREE_NOISE_KB)"
+	fi
+	if [ -s "$T/slab.b" ] || [ -s "$T/slab.$2" ]; then
+		if cmp -s "$T/slab.b" "$T/slab.$2"; then
+			pass "$1: wms slab caches as before"
+		else
+			diag "slabinfo wms caches before:"; sed 's/^/#   /' "$T/slab.b"
+			diag "and now:"; sed 's/^/#   /' "$T/slab.$2"
+			fail "$1: wms slab caches changed"
+		fi
+	fi
+}
+
+totals() {
+	echo "1..$N"
+	echo "# Totals: pass:$P fail:$F xfail:0 xpass:0 skip:0 error:0"
+	rm -rf "$T"
+	[ "$F" = 0 ]
+	exit
+}
+
+mkdir -p "$T" || exit 1
+if [ "$(id -u)" != 0 ]; then
+	fail "run as root"
+	totals
+fi
+for f in "$WMS_KO" "$WMSCTL"; do
+	[ -e "$f" ] || { fail "$f missing"; totals; }
+done
+if [ -e /sys/module/wms ]; then
+	diag "wms is loaded: unloading it first"
+	if ! rmmod wms; then
+		fail "rmmod wms before the baseline"
+		totals
+	fi
+fi
+
+# 64 KiB of data to write
+i=0
+: >"$T/64k"
+while [ $i -lt 64 ]; do
+	printf '%01024d' "$i" >>"$T/64k"
+	i=$((i + 1))
+done
+
+settle 3
+measure b
+diag "baseline: Slab $b_slab kB, VmallocUsed $b_vmalloc kB, MemFree $b_free kB, vmallocinfo $b_vmi lines"
+
+# ---------------------------------------------------------------------------
+diag "$CYCLES cycles of insmod, 3 entries (one 64 KiB written), rmmod with the entries present"
+t0=$(now)
+i=1
+bad=0
+while [ "$i" -le "$CYCLES" ]; do
+	[ $((i % 100)) = 0 ] && diag "cycle $i at $(elapsed "$t0") s"
+	[ -n "$WMS_ENDURANCE_TRACE" ] && diag "cycle $i: insmod"
+	step=insmod
+	if insmod "$WMS_KO"; then
+		step="add e.small" && "$WMSCTL" add e.small 4K >/dev/null &&
+		step="add e.empty" && "$WMSCTL" add e.empty 0 >/dev/null &&
+		step="add e.big" && "$WMSCTL" add e.big 64K --mode 0644 >/dev/null &&
+		step="write e.big" && "$WMSCTL" write e.big <"$T/64k" &&
+		step=check && [ "$(tail -n +2 /proc/driver/wms | wc -l)" = 3 ] &&
+		step=ok
+		if [ "$step" = ok ] && [ $((i % 100)) = 0 ]; then
+			"$WMSCTL" read e.big >"$T/back" && cmp -s "$T/64k" "$T/back" ||
+				step="read back e.big"
+		fi
+		[ -n "$WMS_ENDURANCE_TRACE" ] && diag "cycle $i: rmmod ($step)"
+		if ! rmmod wms; then
+			step="rmmod ($step)"
+			bad=$((bad + 1))
+			diag "cycle $i: $step failed"
+			break
+		fi
+	fi
+	if [ "$step" != ok ]; then
+		bad=$((bad + 1))
+		diag "cycle $i: $step failed"
+		[ "$bad" -ge 5 ] && break
+	fi
+	i=$((i + 1))
+done
+t_cycles=$(elapsed "$t0")
+if [ "$bad" = 0 ]; then
+	pass "$CYCLES insmod/add/write/rmmod cycles ($t_cycles s)"
+else
+	fail "insmod/add/write/rmmod cycles: $bad failed (stopped at cycle $i of $CYCLES, $t_cycles s)"
+fi
+[ -e /sys/module/wms ] && rmmod wms
+settle 5
+measure c
+compare "after the cycles" c
+
+# ---------------------------------------------------------------------------
+diag "$THREADS threads of mixed load for $SECONDS_LOAD s"
+if insmod "$WMS_KO"; then
+	if [ -x "$WMS_LOAD" ]; then
+		t0=$(now)
+		"$WMS_LOAD" -t "$THREADS" -s "$SECONDS_LOAD"
+		rc=$?
+		t_load=$(elapsed "$t0")
+		if [ "$rc" = 0 ]; then
+			pass "wms_load: $THREADS threads, $SECONDS_LOAD s ($t_load s)"
+		else
+			fail "wms_load exit status $rc"
+		fi
+	else
+		fail "$WMS_LOAD missing"
+	fi
+	left=$(tail -n +2 /proc/driver/wms | wc -l)
+	if [ "$left" = 0 ]; then
+		pass "/proc/driver/wms empty before the final rmmod"
+	else
+		fail "/proc/driver/wms lists $left entries before the final rmmod"
+		head -n 10 /proc/driver/wms | sed 's/^/#   /'
+	fi
+	if rmmod wms; then
+		pass "final rmmod"
+	else
+		fail "final rmmod"
+	fi
+else
+	fail "insmod $WMS_KO for the load"
+fi
+
+settle 5
+measure e
+diag "end: Slab $e_slab kB, VmallocUsed $e_vmalloc kB, MemFree $e_free kB, vmallocinfo $e_vmi lines"
+compare "at the end" e
+totals

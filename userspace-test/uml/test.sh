@@ -1,0 +1,222 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# /test.sh: init (PID 1, busybox ash) of the UML debug kernel booted by
+# scripts/uml-debug.sh on a hostfs root. Loads /wms.ko, runs the userspace
+# suites on a kernel with KASAN, lockdep, PROVE_RCU, kmemleak, DEBUG_LIST and
+# fault injection, unloads wms, and makes kmemleak scan for what was left:
+#
+#   /wms_test, /wms_attach_test, /wms_security_test   (kselftest harness)
+#   /wmsctl_test.sh                                   (WMSCTL_TEST_BULK entries)
+#   /wms_failnth_test   every call failed at each of its allocations in turn
+#   /endurance.sh       only with WMS_UML_ENDURANCE=1 (long)
+#   rmmod wms; kmemleak scan twice; any report fails
+#
+# The 32-bit builds are not run: UML has no 32-bit syscall emulation.
+# Prints "WMS-RESULT: passed=P failed=F" (harness totals: pass and xfail
+# count as passed, fail, xpass and error as failed, skip as neither; plus one
+# per check of this script), then powers off.
+
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+umask 022
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+grep -q ' /dev devtmpfs ' /proc/mounts || mount -t devtmpfs devtmpfs /dev
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tmpfs -o mode=1777 tmpfs /tmp
+mkdir -p /dev/shm /dev/pts
+mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+hostname wms-uml
+
+WMSCTL_TEST_BULK=200
+WMS_UML_ENDURANCE=0
+WMS_UML_SUITE_TIMEOUT=900
+WMS_UML_SUITES="wms_test wms_attach_test wms_security_test wmsctl_test wms_failnth_test"
+WMS_FAILNTH_ARGS=
+[ -r /etc/wms-uml.conf ] && . /etc/wms-uml.conf
+export WMSCTL_TEST_BULK WMS_ENDURANCE_CYCLES WMS_ENDURANCE_SECONDS WMS_ENDURANCE_TRACE
+
+DBG=/sys/kernel/debug
+KMEMLEAK=$DBG/kmemleak
+P=0
+F=0
+pass() { P=$((P + 1)); echo "WMS-CHECK ok: $*"; }
+fail() { F=$((F + 1)); echo "WMS-CHECK FAILED: $*"; }
+say() { echo; echo "### $*"; }
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+
+finish() {
+	sync
+	poweroff -f
+	sleep 5
+	halt -f
+	while :; do sleep 60; done
+}
+
+# run_harness LABEL CMD...: run a kselftest-harness binary (or a script that
+# prints its "# Totals:" line), add its totals.
+run_harness() {
+	label=$1
+	shift
+	say "$label: $* (at $(uptime_s)s)"
+	set -o pipefail
+	timeout -s KILL "$WMS_UML_SUITE_TIMEOUT" "$@" 2>&1 | tee /tmp/harness.out
+	rc=$?
+	set +o pipefail
+	tot=$(grep '^# Totals:' /tmp/harness.out | tail -n 1)
+	if [ -z "$tot" ]; then
+		if [ "$rc" = 137 ]; then
+			fail "$label: killed after ${WMS_UML_SUITE_TIMEOUT}s, no '# Totals' line"
+		else
+			fail "$label: no '# Totals' line (exit status $rc)"
+		fi
+		return
+	fi
+	num() { echo "$tot" | sed -n "s/.* $1:\([0-9][0-9]*\).*/\1/p"; }
+	np=$(num pass)
+	nf=$(num fail)
+	nxf=$(num xfail)
+	nxp=$(num xpass)
+	ns=$(num skip)
+	ne=$(num error)
+	: "${np:=0}" "${nf:=0}" "${nxf:=0}" "${nxp:=0}" "${ns:=0}" "${ne:=0}"
+	P=$((P + np + nxf))
+	F=$((F + nf + nxp + ne))
+	echo "WMS-HARNESS $label: pass=$np fail=$nf xfail=$nxf xpass=$nxp skip=$ns error=$ne exit=$rc (at $(uptime_s)s)"
+	if [ "$rc" != 0 ] && [ $((nf + nxp + ne)) = 0 ]; then
+		fail "$label: exit status $rc although the totals show no failure"
+	fi
+}
+
+# Fault injection must not print (FAULT_INJECTION: forcing a failure, and a
+# stack dump) when a test fails an allocation on purpose.
+quiet_faults() {
+	for a in failslab fail_page_alloc fail_wms; do
+		[ -w "$DBG/$a/verbose" ] && echo 0 >"$DBG/$a/verbose"
+	done
+}
+
+# ---------------------------------------------------------------------------
+echo
+echo "WMS-UML: kernel $(uname -r), userspace up at $(uptime_s)s, tainted at boot: $(cat /proc/sys/kernel/tainted)"
+T0=$(cat /proc/sys/kernel/tainted)
+
+# kmemleak: no automatic scans (a leak reported by one and then cleared
+# would be missed); what boot itself left is scanned and cleared once the
+# boot objects are older than kmemleak's minimum age (5 s).
+if [ -w "$KMEMLEAK" ]; then
+	echo scan=off >"$KMEMLEAK"
+	while [ "$(cut -d. -f1 /proc/uptime)" -lt 7 ]; do sleep 1; done
+	echo scan >"$KMEMLEAK"
+	n=$(grep -c '^unreferenced object' "$KMEMLEAK")
+	echo "kmemleak: $n suspects from boot, cleared (not counted)"
+	echo clear >"$KMEMLEAK"
+	pass "kmemleak is on"
+else
+	fail "no $KMEMLEAK: the kernel lacks DEBUG_KMEMLEAK or debugfs"
+fi
+quiet_faults
+
+say "insmod /wms.ko"
+loaded=0
+if insmod /wms.ko && [ -c /dev/wms ]; then
+	loaded=1
+	pass "insmod /wms.ko, /dev/wms there"
+	quiet_faults
+	for t in $WMS_UML_SUITES; do
+		args=
+		case "$t" in
+		none) continue ;;
+		wms_attach_test)
+			# UML's uaccess takes a PROT_NONE page for present
+			# (pte_present() includes _PAGE_PROTNONE), so a write(2)
+			# from a partly PROT_NONE buffer cannot fault there.
+			echo "(skipping attach.rw_partly_unmapped_efault: PROT_NONE does not fault in UML's copy_from_user)"
+			args="-T rw_partly_unmapped_efault" ;;
+		wmsctl_test)
+			echo "(wmsctl_test.sh with WMSCTL_TEST_BULK=$WMSCTL_TEST_BULK: lowered for UML speed, 1000 in the Debian VMs)"
+			t=wmsctl_test.sh ;;
+		wms_failnth_test)
+			args=$WMS_FAILNTH_ARGS
+			quiet_faults ;;
+		esac
+		if [ -x "/$t" ]; then
+			# shellcheck disable=SC2086  # args is a list of options
+			run_harness "$t" "/$t" $args
+		else
+			fail "/$t missing from the root"
+		fi
+	done
+	left=$(tail -n +2 /proc/driver/wms | wc -l)
+	if [ "$left" = 0 ]; then
+		pass "/proc/driver/wms empty after the suites"
+	else
+		fail "$left entries left after the suites"
+		head -n 20 /proc/driver/wms
+	fi
+else
+	fail "insmod /wms.ko (or no /dev/wms)"
+fi
+
+if [ "$loaded" = 1 ]; then
+	say "rmmod wms"
+	if rmmod wms; then
+		if [ -e /dev/wms ] || [ -e /sys/module/wms ]; then
+			fail "rmmod wms left /dev/wms or /sys/module/wms"
+		else
+			pass "rmmod wms"
+		fi
+	else
+		fail "rmmod wms"
+	fi
+fi
+
+if [ "$WMS_UML_ENDURANCE" = 1 ]; then
+	# KASAN keeps freed objects in its quarantine (up to 1/32 of the
+	# memory), which Slab counts: kmemleak is the leak check here.
+	if [ -z "$WMS_ENDURANCE_SLAB_NOISE_KB" ]; then
+		WMS_ENDURANCE_SLAB_NOISE_KB=$(( $(awk '$1 == "MemTotal:" { print $2 }' /proc/meminfo) / 32 + 512 ))
+		export WMS_ENDURANCE_SLAB_NOISE_KB
+		echo "(endurance: Slab noise $WMS_ENDURANCE_SLAB_NOISE_KB kB, for the address sanitizer's quarantine)"
+	fi
+	if [ -z "$WMS_ENDURANCE_MEMFREE_NOISE_KB" ]; then
+		WMS_ENDURANCE_MEMFREE_NOISE_KB=$((WMS_ENDURANCE_SLAB_NOISE_KB + 8192))
+		export WMS_ENDURANCE_MEMFREE_NOISE_KB
+	fi
+	if [ -x /endurance.sh ]; then
+		run_harness endurance /endurance.sh
+		rmmod wms 2>/dev/null
+	else
+		fail "/endurance.sh missing from the root"
+	fi
+fi
+
+if [ -w "$KMEMLEAK" ]; then
+	say "kmemleak (at $(uptime_s)s)"
+	# Objects freed by RCU after the unload, and kmemleak's minimum age.
+	sleep 6
+	echo scan >"$KMEMLEAK"
+	sleep 2
+	echo scan >"$KMEMLEAK"
+	cat "$KMEMLEAK" >/tmp/kmemleak.out
+	n=$(grep -c '^unreferenced object' /tmp/kmemleak.out)
+	if [ "$n" = 0 ]; then
+		pass "kmemleak: nothing reported after the tests and rmmod"
+	else
+		cat /tmp/kmemleak.out
+		fail "kmemleak: $n unreferenced objects (above)"
+	fi
+fi
+
+T1=$(cat /proc/sys/kernel/tainted)
+if [ $((T1 & ~0x3000)) = 0 ]; then
+	pass "taint $T1 (at boot $T0)"
+else
+	fail "taint $T1: bits outside 0x3000 set ($((T1 & ~0x3000)))"
+fi
+
+echo
+echo "WMS-UML: done at $(uptime_s)s"
+echo "WMS-RESULT: passed=$P failed=$F"
+finish

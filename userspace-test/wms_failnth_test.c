@@ -1,0 +1,2017 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * wms_failnth_test: systematic fault injection. Every call of the contract
+ * (ADD of a new and of an existing name, REMOVE, INFO, READ, WRITE, LIST,
+ * open of /dev/wms, ATTACH, read, write, pread, pwrite, lseek, mmap, munmap,
+ * close) runs with /proc/thread-self/fail-nth set to 1, 2, 3, ... until it
+ * succeeds without a fault being consumed. Each time it must either fail
+ * with ENOMEM or succeed, and afterwards these must be exactly as a failed
+ * call (nothing changed) or a successful one leaves them:
+ *
+ *   - the registry: the LIST snapshot (names, sizes, owners, modes) and the
+ *     INFO of every entry (size, owner, mode, attached, creation time), and
+ *     the data of the entry the call works on;
+ *   - the counters in /sys/class/misc/wms/ (entries, bytes, peak_bytes,
+ *     adds, removes, failed_adds/); a failed ADD counts in failed_adds/ENOMEM;
+ *   - the per-user quota: the unprivileged caller can add exactly the room
+ *     its quota has left, and not one byte more;
+ *   - the memory cgroup the caller runs in: memory.current (per-cpu charge
+ *     stocks drained) within CG_NOISE of what it was;
+ *   - once every entry is removed and the caller has exited, wms holds no
+ *     byte (no reference was leaked).
+ *
+ * Fixtures (select with -f NAME, calls with -v NAME, see -h):
+ *   failnth      pass 1: failslab and fail_page_alloc at their defaults
+ *                (ignore-gfp-wait=Y), so besides wms's own fault points
+ *                (wms_should_fail_alloc()) only the kernel's non-sleeping
+ *                allocations consume fail-nth (mmap and munmap: the maple
+ *                tree's GFP_NOWAIT preallocation, retried with GFP_KERNEL);
+ *                fail_wms/times (debugfs) tells whose each injected failure
+ *                was, and the number of wms's failure points of each call
+ *                must be the number of allocation sites it goes through
+ *                (hard-coded below).
+ *   failnth_all  pass 2: failslab/ignore-gfp-wait=N as well, so kernel
+ *                slab allocations on the way (rhashtable, anon inode file,
+ *                VFS, kmemleak's metadata) fail too: the call must fail
+ *                cleanly with an errno and change nothing; no count to match.
+ *   summary      "# fail-nth: N distinct failure points reached; M
+ *                allocation sites in the code" over pass 1 (N must be M).
+ *
+ * Scenarios are chosen so that every allocation site is reached: a new
+ * entry added by a uid that owns nothing yet (its per-uid record), with data
+ * (size > 0), with the entry array full (it grows from 0 to 16 slots, then
+ * to 2 * (entries + 1) when full: at 16 and 34 entries), a REMOVE that
+ * shrinks the array (the smaller array is an allocation whose failure is
+ * absorbed: the call succeeds either way), a WRITE and a pwrite whose
+ * source is a mapping of the entry itself (the bounce buffer: other writes
+ * pin the source's pages) and open (the per-file state).
+ *
+ * Needs root, wms.ko loaded with an empty registry, CONFIG_FAULT_INJECTION
+ * (else every test is skipped: the Debian kernels lack it), cgroup2 with
+ * the memory controller, debugfs for the attribution (optional). Changes
+ * max_user_bytes to QUOTA while it runs, and the fault attributes' verbose
+ * and times (and ignore-gfp-wait in pass 2); restores all of them.
+ * Entries are named "fnth.*" and removed at the end of every iteration.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/magic.h>
+#include <linux/wms.h>
+
+/* The 6.1 harness itself is not -Wextra clean (unused handler parameter). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "kselftest_harness.h"
+#pragma GCC diagnostic pop
+
+typedef unsigned long long ull;
+
+#define DEV		"/dev/wms"
+#define SYSD		"/sys/class/misc/wms/"
+#define PARAM_DIR	"/sys/module/wms/parameters/"
+#define DBG		"/sys/kernel/debug/"
+#define CG_ROOT		"/sys/fs/cgroup"
+#define FAILNTH		"/proc/thread-self/fail-nth"
+#define PFX		"fnth."
+#define UNAME		PFX "u"		/* the caller's entry */
+#define NEWNAME		PFX "new"	/* what ADD creates */
+#define PROBE		PFX "probe"	/* the quota probe */
+
+#define KiB		1024ULL
+#define MiB		(1024ULL * KiB)
+#define ACT_UID		61001		/* the unprivileged caller */
+#define ACT_GID		61001
+#define QUOTA		(4 * MiB)	/* max_user_bytes while testing */
+#define BIG		MiB		/* data of a new entry */
+#define DSZ		(64 * KiB)	/* data of the caller's entry */
+#define PIO		4096		/* pread/pwrite length ... */
+#define POFF		8192		/* ... and offset */
+#define CG_NOISE	(64 * KiB)	/* memory.current tolerance */
+#define MAX_N_WMS	16		/* pass 1: give up after so many faults */
+#define MAX_N_ALL	600		/* pass 2 */
+#define MAXREC		96
+#define NAME_LEN	(WMS_NAME_MAX + 1)
+#define UPTR(p)		((__u64)(uintptr_t)(p))
+
+/*
+ * The allocation sites: every call of wms_should_fail_alloc() in module/ (*.c)
+ * (`grep -n wms_should_fail_alloc -r module/`, the definition in fault.c
+ * aside). Inside the VM the sources are not at hand: keep this in step.
+ */
+enum site {
+	S_USER,		/* registry.c wms_charge(): the per-uid record */
+	S_ENTRY,	/* registry.c wms_entry_create(): entry struct + name */
+	S_DATA,		/* registry.c wms_data_alloc(): the data (vmalloc) */
+	S_SLOTS,	/* registry.c wms_slots_alloc(): the entry array (grow, shrink) */
+	S_BOUNCE,	/* access.c wms_data_write_bounce(): a write's bounce buffer */
+	S_FILE,		/* dev.c wms_open(): the per-file state */
+	NR_SITES
+};
+
+static const char *const site_name[NR_SITES] = {
+	[S_USER] = "per-uid record (registry.c wms_charge)",
+	[S_ENTRY] = "entry struct (registry.c wms_entry_create)",
+	[S_DATA] = "data (registry.c wms_data_alloc)",
+	[S_SLOTS] = "entry array (registry.c wms_slots_alloc)",
+	[S_BOUNCE] = "bounce buffer (access.c wms_data_write_bounce)",
+	[S_FILE] = "per-file state (dev.c wms_open)",
+};
+
+enum scen_id {
+	SC_ADD_NEW_EMPTY, SC_ADD_NEW_GROW16, SC_ADD_NEW_GROW34, SC_ADD_NEW_KNOWN,
+	SC_ADD_NEW_SIZE0, SC_ADD_EXISTING, SC_REMOVE, SC_REMOVE_SHRINK, SC_INFO,
+	SC_READ, SC_WRITE, SC_WRITE_17, SC_WRITE_SELF, SC_LIST, SC_OPEN,
+	SC_ATTACH, SC_FREAD, SC_FWRITE, SC_FPREAD, SC_FPWRITE, SC_FPWRITE_SELF,
+	SC_LSEEK, SC_MMAP, SC_MUNMAP, SC_CLOSE, SC_CLOSE_LAST, NR_SCEN
+};
+
+/* What the caller process prepares before the call is armed. */
+#define P_TFD		0x01	/* a second /dev/wms file ... */
+#define P_ATTACH	0x02	/* ... attached to UNAME */
+#define P_MAP		0x04	/* ... and mapped (DSZ bytes, read-write) */
+#define P_CLOSE		0x08	/* ... and closed again (the mapping stays) */
+#define P_REMOVE	0x10	/* UNAME removed (its memory stays) */
+
+struct scen {
+	const char *label;
+	int fill;		/* root's size-0 entries, made first */
+	bool udata;		/* then UNAME: ACT_UID's, DSZ bytes, 0600 */
+	int grow;		/* 1: the ADD must grow the array, 0: must not, -1: n/a */
+	int nsites;		/* pass 1: its failure points, in order */
+	enum site sites[4];
+	bool absorbed;		/* its failure point does not fail the call */
+	unsigned int prep;	/* P_* */
+};
+
+/*
+ * The expected failure points of each call, in the order the call reaches
+ * them (pass 1). A new entry: wms_charge() allocates the per-uid record if
+ * the uid owns nothing (and size > 0), then the entry, its data (size > 0),
+ * and last the array if it is full. A write pins the source's pages and
+ * copies from them (no allocation of wms's up to 16 pages; for more, an
+ * array of page pointers, which has no fault point of its own and whose
+ * failure falls back to the bounce buffer); only when the source is a
+ * mapping of the entry itself (or cannot be pinned) does it copy through
+ * a bounce buffer first.
+ */
+static const struct scen scens[NR_SCEN] = {
+	[SC_ADD_NEW_EMPTY] = { "ADD new (uid owns nothing, 1 MiB, array 0 -> 16 slots)",
+		0, false, 1, 4, { S_USER, S_ENTRY, S_DATA, S_SLOTS } },
+	[SC_ADD_NEW_GROW16] = { "ADD new (uid owns nothing, 1 MiB, 16 entries: array 16 -> 34)",
+		16, false, 1, 4, { S_USER, S_ENTRY, S_DATA, S_SLOTS } },
+	[SC_ADD_NEW_GROW34] = { "ADD new (uid owns nothing, 1 MiB, 34 entries: array 34 -> 70)",
+		34, false, 1, 4, { S_USER, S_ENTRY, S_DATA, S_SLOTS } },
+	[SC_ADD_NEW_KNOWN] = { "ADD new (uid owns an entry, 1 MiB, array not full)",
+		3, true, 0, 2, { S_ENTRY, S_DATA } },
+	[SC_ADD_NEW_SIZE0] = { "ADD new (size 0)",
+		3, true, 0, 1, { S_ENTRY } },
+	[SC_ADD_EXISTING] = { "ADD existing", 3, true, -1, 0, { 0 } },
+	[SC_REMOVE] = { "REMOVE", 3, true, -1, 0, { 0 } },
+	/* The array is reallocated smaller; without it, compacted in place. */
+	[SC_REMOVE_SHRINK] = { "REMOVE (array shrinks)", 16, true, -1, 1, { S_SLOTS },
+		true },
+	[SC_INFO] = { "INFO", 3, true, -1, 0, { 0 } },
+	[SC_READ] = { "READ", 3, true, -1, 0, { 0 } },
+	[SC_WRITE] = { "WRITE (64 KiB, source pinned)", 3, true, -1, 0, { 0 } },
+	[SC_WRITE_17] = { "WRITE (64 KiB over 17 source pages: page array)", 3, true, -1, 0, { 0 } },
+	[SC_WRITE_SELF] = { "WRITE from a mapping of the entry (bounce buffer)", 3, true, -1,
+		1, { S_BOUNCE }, false, P_TFD | P_ATTACH | P_MAP },
+	[SC_LIST] = { "LIST", 20, true, -1, 0, { 0 } },
+	[SC_OPEN] = { "open /dev/wms", 1, true, -1, 1, { S_FILE } },
+	[SC_ATTACH] = { "ATTACH", 1, true, -1, 0, { 0 }, false, P_TFD },
+	[SC_FREAD] = { "read", 1, true, -1, 0, { 0 }, false, P_TFD | P_ATTACH },
+	[SC_FWRITE] = { "write (64 KiB, source pinned)", 1, true, -1, 0, { 0 }, false,
+		P_TFD | P_ATTACH },
+	[SC_FPREAD] = { "pread", 1, true, -1, 0, { 0 }, false, P_TFD | P_ATTACH },
+	[SC_FPWRITE] = { "pwrite (4 KiB, source pinned)", 1, true, -1, 0, { 0 }, false,
+		P_TFD | P_ATTACH },
+	[SC_FPWRITE_SELF] = { "pwrite from a mapping of the entry (bounce buffer)", 1, true, -1,
+		1, { S_BOUNCE }, false, P_TFD | P_ATTACH | P_MAP },
+	[SC_LSEEK] = { "lseek", 1, true, -1, 0, { 0 }, false, P_TFD | P_ATTACH },
+	[SC_MMAP] = { "mmap", 1, true, -1, 0, { 0 }, false, P_TFD | P_ATTACH },
+	[SC_MUNMAP] = { "munmap (last reference of a removed entry)", 1, true, -1, 0, { 0 },
+		false, P_TFD | P_ATTACH | P_MAP | P_CLOSE | P_REMOVE },
+	[SC_CLOSE] = { "close (attached file)", 1, true, -1, 0, { 0 }, false,
+		P_TFD | P_ATTACH },
+	[SC_CLOSE_LAST] = { "close (last reference of a removed entry)", 1, true, -1, 0, { 0 },
+		false, P_TFD | P_ATTACH | P_REMOVE },
+};
+
+static bool is_add(int sc)
+{
+	return sc <= SC_ADD_EXISTING;
+}
+
+static bool is_add_new(int sc)
+{
+	return sc < SC_ADD_EXISTING;
+}
+
+static __u64 new_size(int sc)
+{
+	return sc == SC_ADD_NEW_SIZE0 ? 0 : BIG;
+}
+
+/* ------------------------------------------------------------------ */
+/* Small helpers                                                       */
+/* ------------------------------------------------------------------ */
+
+static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("# ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+static const char *ename(int e)
+{
+	const char *s;
+
+	if (!e)
+		return "success";
+	s = strerrorname_np(e < 0 ? -e : e);
+	return s ? s : "E???";
+}
+
+static int rfile(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	close(fd);
+	buf[n] = 0;
+	return 0;
+}
+
+static int rfile_u64(const char *path, __u64 *v)
+{
+	char buf[64], *end;
+	int r = rfile(path, buf, sizeof(buf));
+
+	if (r)
+		return r;
+	errno = 0;
+	*v = strtoull(buf, &end, 0);
+	return errno || end == buf ? -EINVAL : 0;
+}
+
+static int rfile_long(const char *path, long *v)
+{
+	char buf[64], *end;
+	int r = rfile(path, buf, sizeof(buf));
+
+	if (r)
+		return r;
+	errno = 0;
+	*v = strtol(buf, &end, 0);
+	return errno || end == buf ? -EINVAL : 0;
+}
+
+static int wfile(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n, len = strlen(s);
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, len);
+	if (n != len) {
+		n = n < 0 ? -errno : -EIO;
+		close(fd);
+		return n;
+	}
+	close(fd);
+	return 0;
+}
+
+static int xioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
+}
+
+static void set_name(char *dst, const char *src)
+{
+	memset(dst, 0, NAME_LEN);
+	strncpy(dst, src, WMS_NAME_MAX);
+}
+
+static int w_add(int fd, const char *name, __u64 size, __u32 mode, __u32 flags,
+		 struct wms_add *out)
+{
+	struct wms_add a;
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	set_name(a.name, name);
+	a.size = size;
+	a.mode = mode;
+	a.flags = flags;
+	r = xioctl(fd, WMS_IOC_ADD, &a);
+	if (out)
+		*out = a;
+	return r;
+}
+
+static int w_remove(int fd, const char *name)
+{
+	struct wms_name n;
+
+	memset(&n, 0, sizeof(n));
+	set_name(n.name, name);
+	return xioctl(fd, WMS_IOC_REMOVE, &n);
+}
+
+static int w_info(int fd, const char *name, struct wms_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	set_name(info->name, name);
+	return xioctl(fd, WMS_IOC_INFO, info);
+}
+
+static int w_io(int fd, unsigned long cmd, const char *name, __u64 off,
+		void *buf, __u64 len, __u64 *done)
+{
+	struct wms_io io;
+	int r;
+
+	memset(&io, 0, sizeof(io));
+	set_name(io.name, name);
+	io.offset = off;
+	io.len = len;
+	io.buf = UPTR(buf);
+	r = xioctl(fd, cmd, &io);
+	if (done)
+		*done = io.len;
+	return r;
+}
+
+/* The caller's entry holds pattern A at first; writes store pattern B. */
+static unsigned char pat_a[DSZ], pat_b[DSZ];
+
+static void patterns_init(void)
+{
+	size_t i;
+
+	for (i = 0; i < DSZ; i++) {
+		pat_a[i] = (unsigned char)(i * 7 + 1);
+		pat_b[i] = (unsigned char)((i * 13 + 5) ^ 0x5a);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* The entry array, simulated (registry.c's grow and shrink rules)     */
+/* ------------------------------------------------------------------ */
+
+#define MIN_SLOTS	16U
+
+struct sim {
+	unsigned int nr_slots, nr_entries, capacity;
+};
+
+static unsigned int umax(unsigned int a, unsigned int b)
+{
+	return a > b ? a : b;
+}
+
+/* Returns whether the add allocates a new array. */
+static bool sim_add(struct sim *s)
+{
+	bool alloc = false;
+
+	if (s->nr_slots >= s->capacity) {
+		s->capacity = umax(MIN_SLOTS, 2 * (s->nr_entries + 1));
+		s->nr_slots = s->nr_entries;
+		alloc = true;
+	}
+	s->nr_slots++;
+	s->nr_entries++;
+	return alloc;
+}
+
+/* Returns whether the removal allocates a smaller array. */
+static bool sim_remove(struct sim *s)
+{
+	unsigned int holes;
+
+	s->nr_entries--;
+	if (!s->nr_entries) {
+		s->nr_slots = s->capacity = 0;
+		return false;
+	}
+	holes = s->nr_slots - s->nr_entries;
+	if (holes <= s->nr_slots / 2)
+		return false;
+	s->nr_slots = s->nr_entries;
+	if (s->capacity > MIN_SLOTS && s->nr_entries < s->capacity / 4) {
+		s->capacity = umax(MIN_SLOTS, 2 * s->nr_entries);
+		return true;
+	}
+	return false;
+}
+
+/* ------------------------------------------------------------------ */
+/* Snapshots of everything a call could change                         */
+/* ------------------------------------------------------------------ */
+
+enum {
+	C_ENTRIES, C_BYTES, C_PEAK, C_ADDS, C_REMOVES, C_EINVAL,
+	C_ENAMETOOLONG, C_EEXIST, C_EFBIG, C_ENOSPC, C_ENOMEM, NCNT
+};
+
+static const char *const cnt_file[NCNT] = {
+	"entries", "bytes", "peak_bytes", "adds", "removes",
+	"failed_adds/EINVAL", "failed_adds/ENAMETOOLONG", "failed_adds/EEXIST",
+	"failed_adds/EFBIG", "failed_adds/ENOSPC", "failed_adds/ENOMEM",
+};
+
+struct rec {
+	char name[NAME_LEN];
+	__u64 size, ctime;
+	__u32 uid, gid, mode, attached;
+	bool fresh;		/* expected: made by the call, ctime unknown */
+};
+
+struct snap {
+	int n;
+	struct rec r[MAXREC];
+	__u64 cnt[NCNT];
+	bool have_data;		/* UNAME is registered: its data */
+	unsigned char data[DSZ];
+	__u64 memcg;
+	__u64 used;		/* bytes charged to ACT_UID (expected) */
+};
+
+static int read_counters(__u64 *cnt, char *why, size_t wl)
+{
+	char path[128];
+	int i, r;
+
+	for (i = 0; i < NCNT; i++) {
+		snprintf(path, sizeof(path), SYSD "%s", cnt_file[i]);
+		r = rfile_u64(path, &cnt[i]);
+		if (r) {
+			snprintf(why, wl, "read %s: %s", path, ename(r));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int take_snap(int fd, struct snap *s, char *why, size_t wl)
+{
+	static struct wms_list_entry le[MAXREC];
+	struct wms_list l;
+	struct wms_info info;
+	int i, r;
+
+	memset(s, 0, offsetof(struct snap, data));
+	memset(&l, 0, sizeof(l));
+	for (;;) {
+		l.entries = UPTR(le);
+		l.count = MAXREC;
+		r = xioctl(fd, WMS_IOC_LIST, &l);
+		if (r) {
+			snprintf(why, wl, "LIST: %s", ename(r));
+			return -1;
+		}
+		if (!l.count)
+			break;
+		for (i = 0; i < (int)l.count; i++) {
+			struct rec *rc;
+
+			if (s->n == MAXREC) {
+				snprintf(why, wl, "more than %d entries", MAXREC);
+				return -1;
+			}
+			rc = &s->r[s->n++];
+			memcpy(rc->name, le[i].name, NAME_LEN);
+			rc->size = le[i].size;
+			rc->uid = le[i].uid;
+			rc->gid = le[i].gid;
+			rc->mode = le[i].mode;
+		}
+	}
+	for (i = 0; i < s->n; i++) {
+		struct rec *rc = &s->r[i];
+
+		r = w_info(fd, rc->name, &info);
+		if (r) {
+			snprintf(why, wl, "INFO %s: %s", rc->name, ename(r));
+			return -1;
+		}
+		if (info.size != rc->size || info.uid != rc->uid ||
+		    info.gid != rc->gid || info.mode != rc->mode) {
+			snprintf(why, wl, "INFO %s disagrees with LIST", rc->name);
+			return -1;
+		}
+		rc->attached = info.attached;
+		rc->ctime = info.ctime_ns;
+		if (!strcmp(rc->name, UNAME) && rc->size == DSZ) {
+			__u64 done = 0;
+
+			r = w_io(fd, WMS_IOC_READ, UNAME, 0, s->data, DSZ, &done);
+			if (r || done != DSZ) {
+				snprintf(why, wl, "READ %s: %s, %llu bytes", UNAME,
+					 ename(r), (ull)done);
+				return -1;
+			}
+			s->have_data = true;
+		}
+	}
+	return read_counters(s->cnt, why, wl);
+}
+
+static struct rec *find_rec(struct snap *s, const char *name)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		if (!strcmp(s->r[i].name, name))
+			return &s->r[i];
+	return NULL;
+}
+
+static void drop_rec(struct snap *s, const char *name)
+{
+	struct rec *rc = find_rec(s, name);
+
+	if (!rc)
+		return;
+	memmove(rc, rc + 1, (s->n - (rc - s->r) - 1) * sizeof(*rc));
+	s->n--;
+}
+
+/* Differences between what is expected and what is there, in words. */
+static int snap_diff(const struct snap *e, const struct snap *g, char *why,
+		     size_t wl)
+{
+	int i, k;
+
+	if (e->n != g->n) {
+		snprintf(why, wl, "%d entries listed, expected %d", g->n, e->n);
+		return -1;
+	}
+	for (i = 0; i < e->n; i++) {
+		const struct rec *a = &e->r[i], *b = &g->r[i];
+
+		if (strcmp(a->name, b->name) || a->size != b->size ||
+		    a->uid != b->uid || a->gid != b->gid || a->mode != b->mode ||
+		    a->attached != b->attached || (!a->fresh && a->ctime != b->ctime)) {
+			snprintf(why, wl,
+				 "entry %d: %s size %llu uid %u gid %u mode %o attached %u ctime %llu, expected %s size %llu uid %u gid %u mode %o attached %u ctime %llu%s",
+				 i, b->name, (ull)b->size, b->uid, b->gid, b->mode,
+				 b->attached, (ull)b->ctime, a->name, (ull)a->size,
+				 a->uid, a->gid, a->mode, a->attached, (ull)a->ctime,
+				 a->fresh ? " (any)" : "");
+			return -1;
+		}
+	}
+	for (k = 0; k < NCNT; k++) {
+		if (e->cnt[k] != g->cnt[k]) {
+			snprintf(why, wl, "counter %s is %llu, expected %llu",
+				 cnt_file[k], (ull)g->cnt[k], (ull)e->cnt[k]);
+			return -1;
+		}
+	}
+	if (e->have_data != g->have_data) {
+		snprintf(why, wl, "%s data %s, expected %s", UNAME,
+			 g->have_data ? "present" : "absent",
+			 e->have_data ? "present" : "absent");
+		return -1;
+	}
+	if (e->have_data && memcmp(e->data, g->data, DSZ)) {
+		for (i = 0; i < (int)DSZ && e->data[i] == g->data[i]; i++)
+			;
+		snprintf(why, wl, "%s data differs from byte %d (0x%02x, expected 0x%02x)",
+			 UNAME, i, g->data[i], e->data[i]);
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Memory cgroup                                                       */
+/* ------------------------------------------------------------------ */
+
+static int cg_write(const char *dir, const char *file, const char *s)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	return wfile(path, s);
+}
+
+/*
+ * memory.current without the per-cpu charge stocks: a memory.high just
+ * below the usage drains them, and "max" puts it back at once.
+ */
+static int cg_current(const char *dir, __u64 *v)
+{
+	char path[256], buf[32];
+	__u64 cur;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/memory.current", dir);
+	r = rfile_u64(path, &cur);
+	if (r)
+		return r;
+	snprintf(buf, sizeof(buf), "%llu", cur > 4096 ? (ull)(cur - 4096) : 0ULL);
+	r = cg_write(dir, "memory.high", buf);
+	if (!r)
+		r = cg_write(dir, "memory.high", "max");
+	if (r)
+		return r;
+	usleep(2000);
+	return rfile_u64(path, v);
+}
+
+/* ------------------------------------------------------------------ */
+/* Shared state                                                        */
+/* ------------------------------------------------------------------ */
+
+/* Parent <-> caller process of one iteration. */
+struct act {
+	int sc;
+	unsigned int nth;
+	char cg[128];
+	/* out */
+	int prep_err;
+	char prep_why[256];
+	long ret;
+	int err;
+	long readback;
+	char post_why[256];
+	__u32 list_count;
+	__u64 list_total;
+	struct wms_list_entry list[MAXREC];
+	/* quota probe */
+	__u64 room;
+	char probe_why[256];
+};
+
+/* Pass 1's findings, for the summary test (each test is a child). */
+struct agg {
+	bool done[NR_SCEN];
+	int points[NR_SCEN];
+	unsigned int sites[NR_SCEN];	/* bit per enum site reached */
+};
+
+static struct agg *agg;
+
+static void __attribute__((constructor)) agg_init(void)
+{
+	void *p = mmap(NULL, sizeof(struct agg), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	agg = p == MAP_FAILED ? NULL : p;
+	if (agg)
+		memset(agg, 0, sizeof(*agg));
+	patterns_init();
+}
+
+/* ------------------------------------------------------------------ */
+/* The caller: a child in the memory cgroup, as ACT_UID                */
+/* ------------------------------------------------------------------ */
+
+static void touch_stack(void)
+{
+	volatile char pad[128 * 1024];
+	size_t i;
+
+	for (i = 0; i < sizeof(pad); i += 1024)
+		pad[i] = 0;
+}
+
+static void say_parent(int wfd, char c)
+{
+	if (write(wfd, &c, 1) != 1)
+		_exit(3);
+}
+
+static char wait_parent(int rfd)
+{
+	char c;
+
+	if (read(rfd, &c, 1) != 1)
+		_exit(0);	/* the parent is gone */
+	return c;
+}
+
+static void quota_probe(struct act *a, int ctl)
+{
+	struct wms_add out;
+	int r;
+
+	a->probe_why[0] = 0;
+	if (a->room) {
+		r = w_add(ctl, PROBE, a->room, 0600, WMS_ADD_EXCL, &out);
+		if (r || !(out.flags & WMS_ADD_CREATED)) {
+			snprintf(a->probe_why, sizeof(a->probe_why),
+				 "ADD of the %llu bytes left of the quota: %s",
+				 (ull)a->room, ename(r));
+			return;
+		}
+		r = w_remove(ctl, PROBE);
+		if (r) {
+			snprintf(a->probe_why, sizeof(a->probe_why),
+				 "REMOVE of the probe: %s", ename(r));
+			return;
+		}
+	}
+	r = w_add(ctl, PROBE, a->room + 1, 0600, WMS_ADD_EXCL, NULL);
+	if (r != -ENOSPC) {
+		snprintf(a->probe_why, sizeof(a->probe_why),
+			 "ADD of %llu bytes, one past the quota's room: %s, expected ENOSPC",
+			 (ull)a->room + 1, ename(r));
+		if (!r)
+			w_remove(ctl, PROBE);
+	}
+}
+
+static void caller(struct act *a, int rfd, int wfd)
+{
+	static unsigned char buf[DSZ];
+	static struct wms_list_entry le[MAXREC];
+	struct wms_add add;
+	struct wms_name nm;
+	struct wms_info info;
+	struct wms_io io;
+	struct wms_list l;
+	unsigned char vec[DSZ / 4096];
+	char nb[24], rb[24];
+	static unsigned char wsrc[DSZ + 2 * 4096] __attribute__((aligned(4096)));
+	int fnfd, ctl, tfd = -1, len, r, sc = a->sc;
+	unsigned int prep = scens[sc].prep;
+	unsigned char *src;
+	void *map = MAP_FAILED;
+	long ret = 0;
+	int err = 0;
+	ssize_t n;
+
+#define PREP_FAIL(...) do {						\
+		snprintf(a->prep_why, sizeof(a->prep_why), __VA_ARGS__);	\
+		a->prep_err = 1;					\
+		say_parent(wfd, 'R');					\
+		_exit(2);						\
+	} while (0)
+
+	if (a->cg[0] && cg_write(a->cg, "cgroup.procs", "0"))
+		PREP_FAIL("join %s: %s", a->cg, strerror(errno));
+	/* Opened before dropping root: a write needs no permission after. */
+	fnfd = open(FAILNTH, O_RDWR | O_CLOEXEC);
+	if (fnfd < 0)
+		PREP_FAIL("open %s: %s", FAILNTH, strerror(errno));
+	if (setgroups(0, NULL) || setresgid(ACT_GID, ACT_GID, ACT_GID) ||
+	    setresuid(ACT_UID, ACT_UID, ACT_UID))
+		PREP_FAIL("drop to uid %d: %s", ACT_UID, strerror(errno));
+	ctl = open(DEV, O_RDWR | O_CLOEXEC);
+	if (ctl < 0)
+		PREP_FAIL("open " DEV ": %s", strerror(errno));
+
+	/* What the call needs, made before it is armed. */
+	if (prep & P_TFD) {
+		tfd = open(DEV, O_RDWR | O_CLOEXEC);
+		if (tfd < 0)
+			PREP_FAIL("open " DEV ": %s", strerror(errno));
+	}
+	memset(&nm, 0, sizeof(nm));
+	set_name(nm.name, UNAME);
+	if ((prep & P_ATTACH) && xioctl(tfd, WMS_IOC_ATTACH, &nm))
+		PREP_FAIL("ATTACH %s: %s", UNAME, strerror(errno));
+	if (prep & P_MAP) {
+		map = mmap(NULL, DSZ, PROT_READ | PROT_WRITE, MAP_SHARED, tfd, 0);
+		if (map == MAP_FAILED)
+			PREP_FAIL("mmap: %s", strerror(errno));
+		if (memcmp(map, pat_a, DSZ))
+			PREP_FAIL("the mapping does not show the data");
+	}
+	if (prep & P_CLOSE) {
+		close(tfd);
+		tfd = -1;
+	}
+	if (prep & P_REMOVE) {
+		r = w_remove(ctl, UNAME);
+		if (r)
+			PREP_FAIL("REMOVE %s: %s", UNAME, ename(r));
+	}
+	/*
+	 * Write sources: pages of this process's own (written here, so not
+	 * shared with the parent: pinning a page shared since fork() would
+	 * copy it, and charge the copy to our memory cgroup).
+	 */
+	src = sc == SC_WRITE_17 ? wsrc + 100 : wsrc;
+	memcpy(src, pat_b, DSZ);
+	if (sc == SC_WRITE_SELF || sc == SC_FPWRITE_SELF)
+		src = map;
+	memset(&add, 0, sizeof(add));
+	set_name(add.name, is_add_new(sc) ? NEWNAME : UNAME);
+	add.size = is_add_new(sc) ? new_size(sc) : DSZ;
+	add.mode = 0640;
+	memset(&nm, 0, sizeof(nm));
+	set_name(nm.name, UNAME);
+	memset(&info, 0, sizeof(info));
+	set_name(info.name, UNAME);
+	memset(&io, 0, sizeof(io));
+	set_name(io.name, UNAME);
+	io.len = DSZ;
+	io.buf = UPTR(buf);
+	if (sc == SC_WRITE || sc == SC_WRITE_17 || sc == SC_WRITE_SELF)
+		io.buf = UPTR(src);
+	if (sc == SC_WRITE_SELF) {
+		io.offset = POFF;
+		io.len = PIO;
+	}
+	memset(&l, 0, sizeof(l));
+	l.entries = UPTR(le);
+	l.count = MAXREC;
+	memset(buf, 0, sizeof(buf));
+	memset(le, 0, sizeof(le));
+	memset(vec, 0, sizeof(vec));
+	len = snprintf(nb, sizeof(nb), "%u", a->nth);
+	memset(rb, 0, sizeof(rb));
+	touch_stack();
+	say_parent(wfd, 'R');
+	if (wait_parent(rfd) != 'G')
+		_exit(0);
+
+	/* Armed: nothing but the call until fail-nth is read back. */
+	if (pwrite(fnfd, nb, len, 0) != len) {
+		snprintf(a->post_why, sizeof(a->post_why), "write %s: %s",
+			 FAILNTH, strerror(errno));
+		a->readback = -1;
+		say_parent(wfd, 'D');
+		_exit(2);
+	}
+	errno = 0;
+	switch (sc) {
+	case SC_ADD_NEW_EMPTY: case SC_ADD_NEW_GROW16: case SC_ADD_NEW_GROW34:
+	case SC_ADD_NEW_KNOWN: case SC_ADD_NEW_SIZE0: case SC_ADD_EXISTING:
+		ret = ioctl(ctl, WMS_IOC_ADD, &add);
+		break;
+	case SC_REMOVE: case SC_REMOVE_SHRINK:
+		ret = ioctl(ctl, WMS_IOC_REMOVE, &nm);
+		break;
+	case SC_INFO:
+		ret = ioctl(ctl, WMS_IOC_INFO, &info);
+		break;
+	case SC_READ:
+		ret = ioctl(ctl, WMS_IOC_READ, &io);
+		break;
+	case SC_WRITE: case SC_WRITE_17: case SC_WRITE_SELF:
+		ret = ioctl(ctl, WMS_IOC_WRITE, &io);
+		break;
+	case SC_LIST:
+		ret = ioctl(ctl, WMS_IOC_LIST, &l);
+		break;
+	case SC_OPEN:
+		ret = open(DEV, O_RDWR | O_CLOEXEC);
+		break;
+	case SC_ATTACH:
+		ret = ioctl(tfd, WMS_IOC_ATTACH, &nm);
+		break;
+	case SC_FREAD:
+		ret = read(tfd, buf, DSZ);
+		break;
+	case SC_FWRITE:
+		ret = write(tfd, src, DSZ);
+		break;
+	case SC_FPREAD:
+		ret = pread(tfd, buf, PIO, POFF);
+		break;
+	case SC_FPWRITE: case SC_FPWRITE_SELF:
+		ret = pwrite(tfd, src, PIO, POFF);
+		break;
+	case SC_LSEEK:
+		ret = lseek(tfd, POFF, SEEK_SET);
+		break;
+	case SC_MMAP:
+		map = mmap(NULL, DSZ, PROT_READ | PROT_WRITE, MAP_SHARED, tfd, 0);
+		ret = map == MAP_FAILED ? -1 : 0;
+		break;
+	case SC_MUNMAP:
+		ret = munmap(map, DSZ);
+		break;
+	case SC_CLOSE: case SC_CLOSE_LAST:
+		ret = close(tfd);
+		break;
+	}
+	err = ret < 0 ? errno : 0;
+	n = pread(fnfd, rb, sizeof(rb) - 1, 0);
+	if (pwrite(fnfd, "0", 1, 0) != 1 || n <= 0)
+		a->readback = -1;
+	else
+		a->readback = strtol(rb, NULL, 10);
+	/* Disarmed. */
+
+	a->ret = ret;
+	a->err = err;
+	a->post_why[0] = 0;
+#define POST(...) snprintf(a->post_why, sizeof(a->post_why), __VA_ARGS__)
+	if (!err) {
+		switch (sc) {
+		case SC_ADD_NEW_EMPTY: case SC_ADD_NEW_GROW16: case SC_ADD_NEW_GROW34:
+		case SC_ADD_NEW_KNOWN: case SC_ADD_NEW_SIZE0:
+			if (add.flags != WMS_ADD_CREATED || add.size != new_size(sc))
+				POST("ADD returned flags %#x size %llu, expected CREATED, %llu",
+				     add.flags, (ull)add.size, (ull)new_size(sc));
+			break;
+		case SC_ADD_EXISTING:
+			if (add.flags || add.size != DSZ)
+				POST("ADD of an existing name returned flags %#x size %llu",
+				     add.flags, (ull)add.size);
+			break;
+		case SC_INFO:
+			if (info.size != DSZ || info.uid != ACT_UID ||
+			    info.gid != ACT_GID || info.mode != 0600 || info.attached)
+				POST("INFO: size %llu uid %u gid %u mode %o attached %u",
+				     (ull)info.size, info.uid, info.gid, info.mode,
+				     info.attached);
+			break;
+		case SC_READ:
+			if (io.len != DSZ || memcmp(buf, pat_a, DSZ))
+				POST("READ: %llu bytes%s", (ull)io.len,
+				     memcmp(buf, pat_a, DSZ) ? ", not the data" : "");
+			break;
+		case SC_WRITE: case SC_WRITE_17:
+			if (io.len != DSZ)
+				POST("WRITE reported %llu bytes", (ull)io.len);
+			break;
+		case SC_WRITE_SELF:
+			if (io.len != PIO)
+				POST("WRITE reported %llu bytes", (ull)io.len);
+			break;
+		case SC_LIST:
+			a->list_count = l.count;
+			a->list_total = l.total;
+			memcpy(a->list, le, sizeof(le));
+			break;
+		case SC_OPEN:
+			if (w_info(ret, UNAME, &info))
+				POST("INFO on the opened file: %s", strerror(errno));
+			break;
+		case SC_ATTACH:
+			if (pread(tfd, buf, 1, 0) != 1 || buf[0] != pat_a[0])
+				POST("pread on the attached file: %s", strerror(errno));
+			break;
+		case SC_FREAD:
+			if (ret != (long)DSZ || memcmp(buf, pat_a, DSZ))
+				POST("read returned %ld%s", ret,
+				     memcmp(buf, pat_a, DSZ) ? ", not the data" : "");
+			break;
+		case SC_FWRITE:
+			if (ret != (long)DSZ || lseek(tfd, 0, SEEK_CUR) != (off_t)DSZ)
+				POST("write returned %ld, position %lld", ret,
+				     (long long)lseek(tfd, 0, SEEK_CUR));
+			break;
+		case SC_FPREAD:
+			if (ret != PIO || memcmp(buf, pat_a + POFF, PIO))
+				POST("pread returned %ld%s", ret,
+				     memcmp(buf, pat_a + POFF, PIO) ? ", not the data" : "");
+			break;
+		case SC_FPWRITE: case SC_FPWRITE_SELF:
+			if (ret != PIO)
+				POST("pwrite returned %ld", ret);
+			break;
+		case SC_LSEEK:
+			if (ret != POFF || lseek(tfd, 0, SEEK_CUR) != POFF)
+				POST("lseek returned %ld", ret);
+			break;
+		case SC_MMAP:
+			if (memcmp(map, pat_a, DSZ))
+				POST("the mapping does not show the data");
+			break;
+		case SC_MUNMAP:
+			if (mincore(map, DSZ, vec) == 0 || errno != ENOMEM)
+				POST("the range is still mapped after munmap");
+			break;
+		}
+	} else {
+		/* A failed call leaves the file as it was too. */
+		switch (sc) {
+		case SC_ATTACH:
+			if (pread(tfd, buf, 1, 0) != -1 || errno != EBADFD)
+				POST("after a failed ATTACH, pread: %s, expected EBADFD",
+				     strerror(errno));
+			break;
+		case SC_FWRITE: case SC_FREAD: case SC_LSEEK:
+			if (lseek(tfd, 0, SEEK_CUR) != 0)
+				POST("the position moved to %lld",
+				     (long long)lseek(tfd, 0, SEEK_CUR));
+			break;
+		case SC_MUNMAP:
+			if (memcmp(map, pat_a, DSZ))
+				POST("after a failed munmap the mapping lost the data");
+			break;
+		}
+	}
+#undef POST
+	say_parent(wfd, 'D');
+	for (;;) {
+		char c = wait_parent(rfd);
+
+		if (c == 'P') {
+			quota_probe(a, ctl);
+			say_parent(wfd, 'D');
+		} else {
+			_exit(0);
+		}
+	}
+#undef PREP_FAIL
+}
+
+/* ------------------------------------------------------------------ */
+/* The fixture                                                         */
+/* ------------------------------------------------------------------ */
+
+/* A debugfs attribute changed for the test, and its old value. */
+struct knob {
+	char path[128];
+	char old[32];
+	bool set;
+};
+
+#define NKNOBS 8
+
+struct fx_state {
+	int fd;
+	bool have_failnth;
+	char skip_why[160];
+	__u64 old_quota;
+	bool quota_set;
+	bool mounted, enabled, made;
+	char cg[128];
+	struct knob knobs[NKNOBS];
+	bool attribution;	/* fail_wms/times readable */
+	struct act *a;
+	int pass;
+	char why[1024];
+};
+
+static int knob_set(struct fx_state *st, const char *path, const char *val)
+{
+	struct knob *k = NULL;
+	int i, r;
+
+	for (i = 0; i < NKNOBS; i++) {
+		if (!st->knobs[i].set) {
+			k = &st->knobs[i];
+			break;
+		}
+	}
+	if (!k)
+		return -ENOSPC;
+	r = rfile(path, k->old, sizeof(k->old));
+	if (r)
+		return r;
+	k->old[strcspn(k->old, "\n")] = 0;
+	r = wfile(path, val);
+	if (r)
+		return r;
+	snprintf(k->path, sizeof(k->path), "%s", path);
+	k->set = true;
+	return 0;
+}
+
+static void knobs_restore(struct fx_state *st)
+{
+	int i;
+
+	for (i = NKNOBS - 1; i >= 0; i--) {
+		if (st->knobs[i].set)
+			wfile(st->knobs[i].path, st->knobs[i].old);
+		st->knobs[i].set = false;
+	}
+}
+
+/* Remove every fnth.* entry; returns how many, or -errno. */
+static int cleanup_all(int fd)
+{
+	static struct wms_list_entry le[MAXREC];
+	static char names[4 * MAXREC][NAME_LEN];
+	struct wms_list l;
+	int i, n = 0, r;
+
+	memset(&l, 0, sizeof(l));
+	for (;;) {
+		l.entries = UPTR(le);
+		l.count = MAXREC;
+		r = xioctl(fd, WMS_IOC_LIST, &l);
+		if (r)
+			return r;
+		if (!l.count)
+			break;
+		for (i = 0; i < (int)l.count && n < 4 * MAXREC; i++)
+			if (!strncmp(le[i].name, PFX, strlen(PFX)))
+				memcpy(names[n++], le[i].name, NAME_LEN);
+	}
+	for (i = 0; i < n; i++)
+		w_remove(fd, names[i]);
+	return n;
+}
+
+static int fx_setup(struct fx_state *st, int pass, char *why, size_t wl)
+{
+	char buf[512];
+	struct statfs sf;
+	__u64 entries;
+	int r;
+
+	st->fd = -1;
+	st->pass = pass;
+	/* A caller process that died must not kill us with SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
+	if (access(FAILNTH, F_OK)) {
+		snprintf(st->skip_why, sizeof(st->skip_why),
+			 "no %s: the kernel lacks CONFIG_FAULT_INJECTION (fail-nth), not applicable",
+			 FAILNTH);
+		return 0;
+	}
+	st->have_failnth = true;
+	if (geteuid()) {
+		snprintf(why, wl, "run as root");
+		return -1;
+	}
+	st->fd = open(DEV, O_RDWR | O_CLOEXEC);
+	if (st->fd < 0) {
+		snprintf(why, wl, "open " DEV ": %s", strerror(errno));
+		return -1;
+	}
+	cleanup_all(st->fd);
+	r = rfile_u64(SYSD "entries", &entries);
+	if (r || entries) {
+		snprintf(why, wl,
+			 "the registry holds %llu entries of others (%s): the array scenarios need it empty",
+			 (ull)entries, ename(r));
+		return -1;
+	}
+	r = rfile_u64(PARAM_DIR "max_user_bytes", &st->old_quota);
+	if (r) {
+		snprintf(why, wl, "read max_user_bytes: %s", ename(r));
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%llu", (ull)QUOTA);
+	r = wfile(PARAM_DIR "max_user_bytes", buf);
+	if (r) {
+		snprintf(why, wl, "set max_user_bytes: %s", ename(r));
+		return -1;
+	}
+	st->quota_set = true;
+
+	/* cgroup2 with the memory controller, and a group of our own. */
+	if (statfs(CG_ROOT, &sf) || sf.f_type != CGROUP2_SUPER_MAGIC) {
+		if (mount("none", CG_ROOT, "cgroup2", 0, NULL)) {
+			snprintf(why, wl, "mount cgroup2 on " CG_ROOT ": %s",
+				 strerror(errno));
+			return -1;
+		}
+		st->mounted = true;
+	}
+	r = rfile(CG_ROOT "/cgroup.controllers", buf, sizeof(buf));
+	if (r || !strstr(buf, "memory")) {
+		snprintf(why, wl, "no memory controller in cgroup v2 (%s)", ename(r));
+		return -1;
+	}
+	r = rfile(CG_ROOT "/cgroup.subtree_control", buf, sizeof(buf));
+	if (r) {
+		snprintf(why, wl, "read cgroup.subtree_control: %s", ename(r));
+		return -1;
+	}
+	if (!strstr(buf, "memory")) {
+		r = wfile(CG_ROOT "/cgroup.subtree_control", "+memory");
+		if (r) {
+			snprintf(why, wl, "enable the memory controller: %s", ename(r));
+			return -1;
+		}
+		st->enabled = true;
+	}
+	snprintf(st->cg, sizeof(st->cg), CG_ROOT "/wms_failnth.%d", getpid());
+	if (mkdir(st->cg, 0755)) {
+		snprintf(why, wl, "mkdir %s: %s", st->cg, strerror(errno));
+		return -1;
+	}
+	st->made = true;
+
+	/*
+	 * Quiet fault injection, and a large "times" on every attribute: each
+	 * failure injected through fail-nth takes one off the attribute that
+	 * failed, which tells wms's failure points from the kernel's.
+	 */
+	knob_set(st, DBG "fail_wms/verbose", "0");
+	knob_set(st, DBG "failslab/verbose", "0");
+	knob_set(st, DBG "fail_page_alloc/verbose", "0");
+	st->attribution = !knob_set(st, DBG "fail_wms/times", "1000000");
+	knob_set(st, DBG "failslab/times", "1000000");
+	knob_set(st, DBG "fail_page_alloc/times", "1000000");
+	if (pass == 2) {
+		r = knob_set(st, DBG "failslab/ignore-gfp-wait", "N");
+		if (r) {
+			snprintf(why, wl, "failslab/ignore-gfp-wait=N: %s (debugfs, FAILSLAB)",
+				 ename(r));
+			return -1;
+		}
+	}
+	st->a = mmap(NULL, sizeof(*st->a), PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (st->a == MAP_FAILED) {
+		st->a = NULL;
+		snprintf(why, wl, "mmap: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void fx_teardown(struct fx_state *st)
+{
+	char buf[32];
+	int i;
+
+	knobs_restore(st);
+	if (st->fd >= 0)
+		cleanup_all(st->fd);
+	if (st->quota_set) {
+		snprintf(buf, sizeof(buf), "%llu", (ull)st->old_quota);
+		wfile(PARAM_DIR "max_user_bytes", buf);
+	}
+	if (st->made)
+		for (i = 0; i < 50 && rmdir(st->cg) && errno == EBUSY; i++)
+			usleep(100000);
+	if (st->enabled)
+		wfile(CG_ROOT "/cgroup.subtree_control", "-memory");
+	if (st->mounted)
+		umount2(CG_ROOT, 0);
+	if (st->a)
+		munmap(st->a, sizeof(*st->a));
+	if (st->fd >= 0)
+		close(st->fd);
+}
+
+/* ------------------------------------------------------------------ */
+/* One iteration                                                       */
+/* ------------------------------------------------------------------ */
+
+/* Create an entry owned by @uid (root's fsuid set to it: no quota). */
+static int add_as(int fd, const char *name, __u64 size, __u32 mode, uid_t uid,
+		  gid_t gid)
+{
+	int r;
+
+	setfsgid(gid);
+	setfsuid(uid);
+	r = w_add(fd, name, size, mode, WMS_ADD_EXCL, NULL);
+	setfsuid(0);
+	setfsgid(0);
+	return r;
+}
+
+/* The registry before the call; returns the bytes charged to ACT_UID. */
+static int setup_scen(struct fx_state *st, int sc, __u64 *used, char *why,
+		      size_t wl)
+{
+	const struct scen *s = &scens[sc];
+	struct sim sim = { 0 }, probe;
+	char name[64];
+	__u64 done;
+	int i, r, removed = 0;
+
+	*used = 0;
+	for (i = 0; i < s->fill; i++) {
+		snprintf(name, sizeof(name), PFX "f%03d", i);
+		r = add_as(st->fd, name, 0, 0644, 0, 0);
+		if (r) {
+			snprintf(why, wl, "setup: ADD %s: %s", name, ename(r));
+			return -1;
+		}
+		sim_add(&sim);
+	}
+	if (s->udata) {
+		r = add_as(st->fd, UNAME, DSZ, 0600, ACT_UID, ACT_GID);
+		if (!r)
+			r = w_io(st->fd, WMS_IOC_WRITE, UNAME, 0, pat_a, DSZ, &done);
+		if (r) {
+			snprintf(why, wl, "setup: %s: %s", UNAME, ename(r));
+			return -1;
+		}
+		sim_add(&sim);
+		*used = DSZ;
+	}
+	if (sc == SC_REMOVE_SHRINK) {
+		/* Remove fills until removing UNAME reallocates the array. */
+		for (;;) {
+			probe = sim;
+			if (sim_remove(&probe))
+				break;
+			if (removed == s->fill) {
+				snprintf(why, wl, "setup: no removal order shrinks the array");
+				return -1;
+			}
+			snprintf(name, sizeof(name), PFX "f%03d", removed++);
+			r = w_remove(st->fd, name);
+			if (r) {
+				snprintf(why, wl, "setup: REMOVE %s: %s", name, ename(r));
+				return -1;
+			}
+			sim_remove(&sim);
+		}
+	}
+	if (s->grow >= 0 && (sim.nr_slots >= sim.capacity) != s->grow) {
+		snprintf(why, wl, "setup: the array has %u of %u slots used: the ADD would %sgrow it",
+			 sim.nr_slots, sim.capacity, s->grow ? "not " : "");
+		return -1;
+	}
+	return 0;
+}
+
+/* What the snapshot should be after the call, from the one before it. */
+static void expect(int sc, bool ok, int err, const struct snap *pre,
+		   struct snap *e)
+{
+	struct rec *rc;
+	__u64 sz;
+
+	memcpy(e, pre, sizeof(*e));
+	if (!ok) {
+		if (is_add(sc) && err == ENOMEM)
+			e->cnt[C_ENOMEM]++;
+		return;
+	}
+	switch (sc) {
+	case SC_ADD_NEW_EMPTY: case SC_ADD_NEW_GROW16: case SC_ADD_NEW_GROW34:
+	case SC_ADD_NEW_KNOWN: case SC_ADD_NEW_SIZE0:
+		sz = new_size(sc);
+		rc = &e->r[e->n++];
+		memset(rc, 0, sizeof(*rc));
+		set_name(rc->name, NEWNAME);
+		rc->size = sz;
+		rc->uid = ACT_UID;
+		rc->gid = ACT_GID;
+		rc->mode = 0640;
+		rc->fresh = true;
+		e->cnt[C_ENTRIES]++;
+		e->cnt[C_BYTES] += sz;
+		e->cnt[C_ADDS]++;
+		if (e->cnt[C_BYTES] > e->cnt[C_PEAK])
+			e->cnt[C_PEAK] = e->cnt[C_BYTES];
+		e->used += sz;
+		break;
+	case SC_REMOVE: case SC_REMOVE_SHRINK:
+		drop_rec(e, UNAME);
+		e->have_data = false;
+		e->cnt[C_ENTRIES]--;
+		e->cnt[C_REMOVES]++;
+		e->cnt[C_BYTES] -= DSZ;
+		e->used -= DSZ;
+		break;
+	case SC_WRITE: case SC_WRITE_17: case SC_FWRITE:
+		memcpy(e->data, pat_b, DSZ);
+		break;
+	case SC_FPWRITE:
+		memcpy(e->data + POFF, pat_b, PIO);
+		break;
+	case SC_WRITE_SELF: case SC_FPWRITE_SELF:
+		/* the source, the mapping, showed the data as it was */
+		memmove(e->data + POFF, pre->data, PIO);
+		break;
+	case SC_ATTACH:
+		find_rec(e, UNAME)->attached++;
+		break;
+	case SC_CLOSE:
+		find_rec(e, UNAME)->attached--;
+		break;
+	case SC_MUNMAP: case SC_CLOSE_LAST:
+		e->cnt[C_BYTES] -= DSZ;
+		e->used -= DSZ;
+		break;
+	}
+}
+
+struct outcome {
+	bool ok, consumed;
+	int err;
+	int by_wms, by_slab, by_page;	/* which attribute injected it */
+	bool peak_rose;			/* a failed ADD raised peak_bytes */
+	long long memcg_delta;
+};
+
+static long knob_long(const char *path)
+{
+	long v = -1;
+
+	return rfile_long(path, &v) ? -1 : v;
+}
+
+static int child_says(int rfd, char want, char *why, size_t wl)
+{
+	char c;
+	ssize_t n = read(rfd, &c, 1);
+
+	if (n != 1 || c != want) {
+		snprintf(why, wl, "the caller process %s", n == 1 ? "answered wrong" : "died");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Build the scenario, run its call with fail-nth = @nth in a fresh caller
+ * process, and check everything. Returns 0, or -1 with the reason in @why.
+ */
+static int run_one(struct fx_state *st, int sc, unsigned int nth,
+		   struct outcome *o, char *why, size_t wl)
+{
+	static struct snap pre, post, exp;
+	struct act *a = st->a;
+	int to_child[2] = { -1, -1 }, to_parent[2] = { -1, -1 };
+	long t_wms = -1, t_slab = -1, t_page = -1;
+	__u64 used, left[2];
+	int rc = -1, status, r;
+	pid_t pid = -1;
+	char w2[600];
+
+	memset(o, 0, sizeof(*o));
+	r = cleanup_all(st->fd);
+	if (r < 0) {
+		snprintf(why, wl, "cleanup: LIST: %s", ename(r));
+		return -1;
+	}
+	if (setup_scen(st, sc, &used, why, wl))
+		goto out;
+
+	memset(a, 0, sizeof(*a));
+	a->sc = sc;
+	a->nth = nth;
+	snprintf(a->cg, sizeof(a->cg), "%s", st->cg);
+	if (pipe2(to_child, O_CLOEXEC) || pipe2(to_parent, O_CLOEXEC)) {
+		snprintf(why, wl, "pipe: %s", strerror(errno));
+		goto out;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		snprintf(why, wl, "fork: %s", strerror(errno));
+		goto out;
+	}
+	if (!pid) {
+		close(to_child[1]);
+		close(to_parent[0]);
+		caller(a, to_child[0], to_parent[1]);
+		_exit(0);
+	}
+	close(to_child[0]);
+	close(to_parent[1]);
+	to_child[0] = to_parent[1] = -1;
+	if (child_says(to_parent[0], 'R', why, wl))
+		goto out;
+	if (a->prep_err) {
+		snprintf(why, wl, "caller set-up: %s", a->prep_why);
+		goto out;
+	}
+	if (take_snap(st->fd, &pre, w2, sizeof(w2))) {
+		snprintf(why, wl, "snapshot before: %s", w2);
+		goto out;
+	}
+	pre.used = used;
+	r = cg_current(st->cg, &pre.memcg);
+	if (r) {
+		snprintf(why, wl, "memory.current: %s", ename(r));
+		goto out;
+	}
+	if (st->attribution) {
+		t_wms = knob_long(DBG "fail_wms/times");
+		t_slab = knob_long(DBG "failslab/times");
+		t_page = knob_long(DBG "fail_page_alloc/times");
+	}
+	if (write(to_child[1], "G", 1) != 1 ||
+	    child_says(to_parent[0], 'D', why, wl))
+		goto out;
+	if (a->readback < 0) {
+		snprintf(why, wl, "fail-nth: %s", a->post_why[0] ? a->post_why : "not read back");
+		goto out;
+	}
+	o->ok = a->ret >= 0;
+	o->err = a->err;
+	o->consumed = a->readback == 0;
+	if (st->attribution) {
+		o->by_wms = t_wms - knob_long(DBG "fail_wms/times");
+		o->by_slab = t_slab - knob_long(DBG "failslab/times");
+		o->by_page = t_page - knob_long(DBG "fail_page_alloc/times");
+	}
+	if (take_snap(st->fd, &post, w2, sizeof(w2))) {
+		snprintf(why, wl, "snapshot after: %s", w2);
+		goto out;
+	}
+	r = cg_current(st->cg, &post.memcg);
+	if (r) {
+		snprintf(why, wl, "memory.current: %s", ename(r));
+		goto out;
+	}
+	o->memcg_delta = (long long)post.memcg - (long long)pre.memcg;
+
+	/* The call's own result. */
+	if (!o->ok && !o->consumed) {
+		snprintf(why, wl, "failed with %s without a fault being injected",
+			 ename(o->err));
+		goto out;
+	}
+	if (!o->ok && st->pass == 1 && o->err != ENOMEM) {
+		snprintf(why, wl, "failed with %s, expected ENOMEM", ename(o->err));
+		goto out;
+	}
+	if (a->post_why[0]) {
+		snprintf(why, wl, "%s: %s", o->ok ? "succeeded" : "failed", a->post_why);
+		goto out;
+	}
+	if (sc == SC_LIST && o->ok) {
+		int i;
+
+		if (a->list_count != (__u32)pre.n || a->list_total != (__u64)pre.n) {
+			snprintf(why, wl, "LIST returned %u entries (total %llu), expected %d",
+				 a->list_count, (ull)a->list_total, pre.n);
+			goto out;
+		}
+		for (i = 0; i < pre.n; i++) {
+			if (strcmp(a->list[i].name, pre.r[i].name) ||
+			    a->list[i].size != pre.r[i].size ||
+			    a->list[i].mode != pre.r[i].mode) {
+				snprintf(why, wl, "LIST entry %d is %s, expected %s", i,
+					 a->list[i].name, pre.r[i].name);
+				goto out;
+			}
+		}
+	}
+
+	/* Everything it could have changed. */
+	expect(sc, o->ok, o->err, &pre, &exp);
+	/*
+	 * A failed ADD that got past the charge had its bytes charged for a
+	 * moment, and peak_bytes records it: noted, not counted as a change
+	 * (only visible while peak_bytes is below bytes + the size).
+	 */
+	if (!o->ok && is_add_new(sc) && post.cnt[C_PEAK] != exp.cnt[C_PEAK] &&
+	    post.cnt[C_PEAK] == pre.cnt[C_BYTES] + new_size(sc)) {
+		exp.cnt[C_PEAK] = post.cnt[C_PEAK];
+		o->peak_rose = true;
+	}
+	if (snap_diff(&exp, &post, w2, sizeof(w2))) {
+		snprintf(why, wl, "%s, then %s", o->ok ? "succeeded" : "failed", w2);
+		goto out;
+	}
+	if (o->ok && is_add_new(sc) && new_size(sc)) {
+		if (o->memcg_delta < (long long)(new_size(sc) - CG_NOISE) ||
+		    o->memcg_delta > (long long)(new_size(sc) + CG_NOISE)) {
+			snprintf(why, wl, "succeeded, memory.current moved by %lld, expected %llu +- %llu",
+				 o->memcg_delta, (ull)new_size(sc), (ull)CG_NOISE);
+			goto out;
+		}
+	} else if (o->memcg_delta > (long long)CG_NOISE ||
+		   o->memcg_delta < -(long long)CG_NOISE) {
+		snprintf(why, wl, "%s, memory.current moved by %lld (noise: %llu)",
+			 o->ok ? "succeeded" : "failed", o->memcg_delta, (ull)CG_NOISE);
+		goto out;
+	}
+
+	/* The quota: exactly the room left, not a byte more. */
+	a->room = QUOTA - exp.used;
+	if (write(to_child[1], "P", 1) != 1 ||
+	    child_says(to_parent[0], 'D', why, wl))
+		goto out;
+	if (a->probe_why[0]) {
+		snprintf(why, wl, "%s, then the quota (uid %d owns %llu of %llu): %s",
+			 o->ok ? "succeeded" : "failed", ACT_UID, (ull)exp.used,
+			 (ull)QUOTA, a->probe_why);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (pid > 0) {
+		if (to_child[1] >= 0 && write(to_child[1], "Q", 1) != 1)
+			kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	if (to_child[0] >= 0)
+		close(to_child[0]);
+	if (to_child[1] >= 0)
+		close(to_child[1]);
+	if (to_parent[0] >= 0)
+		close(to_parent[0]);
+	if (to_parent[1] >= 0)
+		close(to_parent[1]);
+	r = cleanup_all(st->fd);
+	/* With the caller gone and the entries removed, nothing is held. */
+	if (!rc) {
+		if (r < 0 || rfile_u64(SYSD "entries", &left[0]) ||
+		    rfile_u64(SYSD "bytes", &left[1]) || left[0] || left[1]) {
+			snprintf(why, wl, "%s; after removing every entry and the caller's exit %llu entries and %llu bytes are left (a reference leaked)",
+				 o->ok ? "succeeded" : "failed", (ull)left[0],
+				 (ull)left[1]);
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* The tests                                                           */
+/* ------------------------------------------------------------------ */
+
+static bool trace;	/* -x: one line per iteration */
+
+static void run_scenario(struct __test_metadata *_metadata,
+			 struct fx_state *st, int sc)
+{
+	const struct scen *s = &scens[sc];
+	int max = st->pass == 1 ? MAX_N_WMS : MAX_N_ALL;
+	int points = 0, wpoints = 0, kpoints = 0, kfailed = 0, errors = 0;
+	int absorbed = 0, wms = 0, slab = 0, page = 0, enomem = 0, other = 0;
+	unsigned int sites = 0, nth;
+	long long worst = 0;
+	bool finished = false, wms_pt;
+	struct outcome o;
+	char why[1200];
+
+	for (nth = 1; nth <= (unsigned int)max; nth++) {
+		if (run_one(st, sc, nth, &o, why, sizeof(why))) {
+			errors++;
+			TH_LOG("%s, fail-nth %u: %s [the call %s%s, fault %sinjected: by fail_wms %d, failslab %d, fail_page_alloc %d]",
+			       s->label, nth, why, o.ok ? "succeeded" : "failed with ",
+			       o.ok ? "" : ename(o.err), o.consumed ? "" : "not ",
+			       o.by_wms, o.by_slab, o.by_page);
+			if (errors >= 3)
+				break;
+			continue;
+		}
+		if (trace)
+			diag("  %s, fail-nth %u: %s%s; injected by fail_wms %d, failslab %d, fail_page_alloc %d; memory.current %+lld",
+			     s->label, nth, o.ok ? "succeeded" : "failed with ",
+			     o.ok ? "" : ename(o.err), o.by_wms, o.by_slab,
+			     o.by_page, o.memcg_delta);
+		if (o.ok && !o.consumed) {
+			finished = true;
+			break;
+		}
+		points++;
+		wms += o.by_wms;
+		slab += o.by_slab;
+		page += o.by_page;
+		if (o.peak_rose)
+			diag("fail-nth: %s, fail-nth %u: failed, and peak_bytes rose to bytes + its size (charged for a moment)",
+			     s->label, nth);
+		if (o.ok) {
+			absorbed++;
+		} else {
+			if (o.err == ENOMEM)
+				enomem++;
+			else
+				other++;
+			if (llabs(o.memcg_delta) > llabs(worst))
+				worst = o.memcg_delta;
+		}
+		/* Without debugfs every injected failure is taken for wms's. */
+		wms_pt = !st->attribution || o.by_wms == 1;
+		if (!wms_pt) {
+			kpoints++;
+			kfailed += !o.ok;
+			continue;
+		}
+		wpoints++;
+		if (st->pass != 1)
+			continue;
+		/* Pass 1: the nth failure point of wms is the nth site on the way. */
+		if (o.ok && !s->absorbed) {
+			TH_LOG("%s, fail-nth %u: wms failed an allocation and the call succeeded anyway",
+			       s->label, nth);
+			errors++;
+		}
+		if (wpoints <= s->nsites)
+			sites |= 1U << s->sites[wpoints - 1];
+	}
+	EXPECT_EQ(0, errors);
+	EXPECT_TRUE(finished)
+		TH_LOG("%s: still failing after %d injected faults", s->label, max);
+
+	if (st->pass == 1) {
+		char list[400] = "", kern[160] = "";
+		int i;
+
+		for (i = 0; i < s->nsites; i++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list),
+				 "%s%s", i ? ", " : "", site_name[s->sites[i]]);
+		if (kpoints)
+			snprintf(kern, sizeof(kern),
+				 "; and %d of the kernel's non-sleeping allocations (%d failed the call, %d absorbed)",
+				 kpoints, kfailed, kpoints - kfailed);
+		diag("fail-nth: %s: %d failure points of wms (expected %d%s%s)%s%s; ENOMEM %d, absorbed %d, memory.current after a failure at most %+lld bytes",
+		     s->label, wpoints, s->nsites, s->nsites ? ": " : "", list,
+		     kern, st->attribution ? "" : " (no debugfs: not attributed)",
+		     enomem, absorbed, worst);
+		EXPECT_EQ(s->nsites, wpoints)
+			TH_LOG("%s: %d failure points of wms reached, %d allocation sites on its way",
+			       s->label, wpoints, s->nsites);
+		if (agg && finished && !errors && wpoints == s->nsites) {
+			agg->done[sc] = true;
+			agg->points[sc] = wpoints;
+			agg->sites[sc] = sites;
+		}
+	} else {
+		diag("fail-nth (all allocations): %s: %d failure points (wms %d, slab %d, page %d): failed with ENOMEM %d, with another errno %d, absorbed %d; memory.current after a failure at most %+lld bytes",
+		     s->label, points, wms, slab, page, enomem, other, absorbed,
+		     worst);
+	}
+}
+
+FIXTURE(failnth) {
+	struct fx_state st;
+};
+
+FIXTURE_VARIANT(failnth) {
+	int sc;
+};
+
+FIXTURE_SETUP(failnth)
+{
+	char why[512];
+
+	(void)variant;
+	ASSERT_EQ(0, fx_setup(&self->st, 1, why, sizeof(why))) TH_LOG("%s", why);
+}
+
+FIXTURE_TEARDOWN(failnth)
+{
+	fx_teardown(&self->st);
+}
+
+TEST_F_TIMEOUT(failnth, wms_sites, 600)
+{
+	if (!self->st.have_failnth)
+		SKIP(return, "%s", self->st.skip_why);
+	run_scenario(_metadata, &self->st, variant->sc);
+}
+
+FIXTURE(failnth_all) {
+	struct fx_state st;
+};
+
+FIXTURE_VARIANT(failnth_all) {
+	int sc;
+};
+
+FIXTURE_SETUP(failnth_all)
+{
+	char why[512];
+
+	(void)variant;
+	ASSERT_EQ(0, fx_setup(&self->st, 2, why, sizeof(why))) TH_LOG("%s", why);
+}
+
+FIXTURE_TEARDOWN(failnth_all)
+{
+	fx_teardown(&self->st);
+}
+
+TEST_F_TIMEOUT(failnth_all, all_allocations, 900)
+{
+	if (!self->st.have_failnth)
+		SKIP(return, "%s", self->st.skip_why);
+	run_scenario(_metadata, &self->st, variant->sc);
+}
+
+#define SCEN(id, sc_)							\
+	FIXTURE_VARIANT_ADD(failnth, id) { .sc = sc_ };			\
+	FIXTURE_VARIANT_ADD(failnth_all, id) { .sc = sc_ }
+
+SCEN(add_new_empty, SC_ADD_NEW_EMPTY);
+SCEN(add_new_grow16, SC_ADD_NEW_GROW16);
+SCEN(add_new_grow34, SC_ADD_NEW_GROW34);
+SCEN(add_new_known_uid, SC_ADD_NEW_KNOWN);
+SCEN(add_new_size0, SC_ADD_NEW_SIZE0);
+SCEN(add_existing, SC_ADD_EXISTING);
+SCEN(remove, SC_REMOVE);
+SCEN(remove_shrink, SC_REMOVE_SHRINK);
+SCEN(info, SC_INFO);
+SCEN(read, SC_READ);
+SCEN(write, SC_WRITE);
+SCEN(write_17_pages, SC_WRITE_17);
+SCEN(write_from_own_mapping, SC_WRITE_SELF);
+SCEN(list, SC_LIST);
+SCEN(open, SC_OPEN);
+SCEN(attach, SC_ATTACH);
+SCEN(file_read, SC_FREAD);
+SCEN(file_write, SC_FWRITE);
+SCEN(file_pread, SC_FPREAD);
+SCEN(file_pwrite, SC_FPWRITE);
+SCEN(file_pwrite_from_own_mapping, SC_FPWRITE_SELF);
+SCEN(file_lseek, SC_LSEEK);
+SCEN(mmap, SC_MMAP);
+SCEN(munmap, SC_MUNMAP);
+SCEN(close, SC_CLOSE);
+SCEN(close_last, SC_CLOSE_LAST);
+
+/* Over pass 1: which sites were reached, against those in the code. */
+FIXTURE(summary) {
+	int unused;
+};
+
+FIXTURE_SETUP(summary)
+{
+	(void)variant;
+	self->unused = 0;
+}
+
+FIXTURE_TEARDOWN(summary)
+{
+}
+
+TEST_F(summary, sites_reached)
+{
+	unsigned int reached = 0;
+	int i, n = 0, ran = 0, total = 0;
+
+	if (access(FAILNTH, F_OK))
+		SKIP(return, "no %s: the kernel lacks CONFIG_FAULT_INJECTION, not applicable",
+		     FAILNTH);
+	ASSERT_NE(NULL, agg);
+	for (i = 0; i < NR_SCEN; i++) {
+		if (!agg->done[i])
+			continue;
+		ran++;
+		total += agg->points[i];
+		reached |= agg->sites[i];
+	}
+	if (!ran)
+		SKIP(return, "no failnth test passed in this run");
+	for (i = 0; i < NR_SITES; i++) {
+		if (reached & (1U << i))
+			n++;
+		else
+			diag("fail-nth: not reached: %s", site_name[i]);
+	}
+	diag("fail-nth: %d failure points over %d calls", total, ran);
+	diag("fail-nth: %d distinct failure points reached; %d allocation sites in the code",
+	     n, NR_SITES);
+	EXPECT_EQ(NR_SITES, n);
+	EXPECT_EQ(NR_SCEN, ran) TH_LOG("only %d of %d calls passed pass 1", ran, NR_SCEN);
+}
+
+/* ------------------------------------------------------------------ */
+/* main: the harness, with filters                                     */
+/* ------------------------------------------------------------------ */
+
+struct filter {
+	const char *inc_f[8], *exc_f[8], *inc_v[64], *exc_v[64];
+	int ninc_f, nexc_f, ninc_v, nexc_v;
+};
+
+static bool keep(const char *name, const char *const *inc, int ninc,
+		 const char *const *exc, int nexc)
+{
+	int i;
+
+	for (i = 0; i < nexc; i++)
+		if (!strcmp(name, exc[i]))
+			return false;
+	if (!ninc)
+		return true;
+	for (i = 0; i < ninc; i++)
+		if (!strcmp(name, inc[i]))
+			return true;
+	return false;
+}
+
+/* Unlink the fixtures and variants the filter drops. */
+static void apply_filter(const struct filter *fl)
+{
+	struct __fixture_metadata *f, *fnext, *fhead = NULL, *ftail = NULL;
+
+	for (f = __fixture_list; f; f = fnext) {
+		struct __fixture_variant_metadata *v, *vnext, *vhead = NULL, *vtail = NULL;
+		bool had_variants = f->variant != NULL;
+
+		fnext = f->next;
+		if (!keep(f->name, fl->inc_f, fl->ninc_f, fl->exc_f, fl->nexc_f))
+			continue;
+		for (v = f->variant; v; v = vnext) {
+			vnext = v->next;
+			if (!keep(v->name, fl->inc_v, fl->ninc_v, fl->exc_v, fl->nexc_v))
+				continue;
+			v->next = NULL;
+			if (!vhead) {
+				vhead = v;
+			} else {
+				vtail->next = v;
+				v->prev = vtail;
+			}
+			vtail = v;
+		}
+		if (vhead)
+			vhead->prev = vtail;
+		f->variant = vhead;
+		if (!f->tests || (had_variants && !vhead))
+			continue;
+		f->next = NULL;
+		if (!fhead) {
+			fhead = f;
+		} else {
+			ftail->next = f;
+			f->prev = ftail;
+		}
+		ftail = f;
+	}
+	if (fhead)
+		fhead->prev = ftail;
+	__fixture_list = fhead;
+}
+
+static void usage(const char *prog, int code)
+{
+	fprintf(code ? stderr : stdout,
+		"usage: %s [-l] [-x] [-f FIXTURE]... [-F FIXTURE]... [-v CALL]... [-V CALL]...\n"
+		"  -l          list fixture.call.test names and exit\n"
+		"  -x          one line per iteration (fail-nth value, outcome, who failed)\n"
+		"  -f/-F NAME  run only / skip fixture NAME (failnth, failnth_all, summary)\n"
+		"  -v/-V NAME  run only / skip call NAME (e.g. add_new_grow34, mmap)\n"
+		"Needs root, %s (wms.ko loaded, no entries) and fail-nth (CONFIG_FAULT_INJECTION).\n",
+		prog, DEV);
+	exit(code);
+}
+
+int main(int argc, char **argv)
+{
+	static struct filter fl;
+	bool list = false;
+	int opt;
+
+#define ADDF(arr, n) do {						\
+	if ((n) >= (int)(sizeof(arr) / sizeof((arr)[0])))		\
+		usage(argv[0], 2);					\
+	(arr)[(n)++] = optarg;						\
+} while (0)
+
+	while ((opt = getopt(argc, argv, "hlxf:F:v:V:")) != -1) {
+		switch (opt) {
+		case 'l': list = true; break;
+		case 'x': trace = true; break;
+		case 'f': ADDF(fl.inc_f, fl.ninc_f); break;
+		case 'F': ADDF(fl.exc_f, fl.nexc_f); break;
+		case 'v': ADDF(fl.inc_v, fl.ninc_v); break;
+		case 'V': ADDF(fl.exc_v, fl.nexc_v); break;
+		case 'h': usage(argv[0], 0); break;
+		default: usage(argv[0], 2);
+		}
+	}
+#undef ADDF
+	if (optind != argc)
+		usage(argv[0], 2);
+	apply_filter(&fl);
+	if (!__fixture_list) {
+		fprintf(stderr, "%s: no test matches the filter\n", argv[0]);
+		return KSFT_FAIL;
+	}
+	if (list) {
+		struct __fixture_metadata *f;
+		struct __fixture_variant_metadata *v, nov = { .name = "" };
+		struct __test_metadata *t;
+
+		for (f = __fixture_list; f; f = f->next)
+			for (v = f->variant ?: &nov; v; v = v->next)
+				for (t = f->tests; t; t = t->next)
+					printf("%s%s%s.%s\n", f->name, v->name[0] ? "." : "",
+					       v->name, t->name);
+		return 0;
+	}
+	return test_harness_run(1, argv);
+}

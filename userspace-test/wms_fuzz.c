@@ -1,0 +1,3468 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * wms_fuzz: a seeded, reproducible differential fuzzer for /dev/wms (ABI v1).
+ *
+ * It generates random operation sequences and runs each operation against the
+ * real module and, in lockstep, against a small reference model of ABI.md and
+ * of the decisions README.md ("ABI notes", "Security model") records.  Any
+ * difference in result, errno or data (and in the counters
+ * /sys/class/misc/wms/{entries,bytes}, compared every 100 ops, or in the
+ * /proc/driver/wms listing, every 1000) is a divergence: the run stops, prints
+ * the seed, the operation, expected and got, and shrinks the sequence, each
+ * replay starting from a clean registry (entries removed, fds closed):
+ *  1. the shortest failing prefix: generation is deterministic and every op
+ *     before the divergence matched, so one re-run with the counters compared
+ *     after every op of the last 100 finds it (instead of bisecting);
+ *  2. cheap candidates: the last 16, 64, 256... ops alone (or with the earlier
+ *     limit changes in front);
+ *  3. delta debugging (drop chunks of ops while an op of the same kind still
+ *     diverges), within the -m time budget;
+ * and prints the minimised op list.
+ *
+ *   wms_fuzz [-s SEED] [-n OPS] [-t SECONDS] [-v] [-L] [-m SECONDS] [-X FEATURE]
+ *     -s SEED     seed (default: from the time; printed)
+ *     -n OPS      operations (default 100000)
+ *     -t SECONDS  stop after SECONDS (whichever of -n / -t comes first)
+ *     -v          print every operation and its result
+ *     -L          keep the module's limits (default: lower them to small,
+ *                 seed-chosen values, and restore them at exit)
+ *     -m SECONDS  time budget of the delta debugging (default 120)
+ *     -X FEATURE  do not generate an operation a known module bug breaks, to
+ *                 look further: seekdata, size0 (see usage)
+ *
+ * Output: "# " progress lines, the op mix with errno counts and coverage
+ * counters of the rarer rules, then
+ *   # Totals: pass:P fail:F xfail:0 xpass:0 skip:0 error:E
+ *   # fuzz: N ops, seed S, D divergences
+ * P counts chunks of 1000 operations that matched, F the divergent chunk (the
+ * run stops at the first), E an infrastructure error (a worker died...).
+ * Exit status 0 iff there was no divergence and no error.
+ *
+ * The model: entry objects (size, owner, group, mode, data bytes, attached
+ * files, mappings; removed ones live on while referenced and keep counting
+ * toward max_total_bytes and the owner's quota), the registry in creation
+ * order (LIST cursors follow it exactly: single-threaded, so exact), open
+ * files (dup shares one file: one position, one attachment), mappings, the
+ * limits, and the VFS rules around the driver (EBADF for a closed fd or a
+ * wrong open mode, lseek/pread/mmap argument checks).
+ *
+ * Where ABI.md and README.md leave a detail open, the model takes the
+ * reading below (a divergence there is a question, not necessarily a bug):
+ *  - a READ (or read()) needs only the bytes it copies to be writable: one
+ *    that copies 0 bytes (len 0, offset >= size) succeeds even with a NULL
+ *    buffer, and a short read near the end only needs the short part;
+ *  - LIST with a NULL entries pointer fails with EFAULT only if there is an
+ *    entry to report;
+ *  - mmap checks, after the VFS ones: EBADFD, MAP_SHARED (EINVAL), the range
+ *    (EINVAL), then write permission (EACCES), as ABI.md lists them;
+ *  - lseek SEEK_DATA/SEEK_HOLE follow lseek(2) for a file that is all data:
+ *    ENXIO at or past the end, else the offset (DATA) or the size (HOLE);
+ *  - "lowering a limit below what is in use refuses new entries" also holds
+ *    for an entry of size 0.
+ * The VFS rules around the driver are the kernel's (fs/read_write.c,
+ * mm/mmap.c): EBADF for a closed fd or a wrong open mode, EINVAL for a
+ * negative pread/pwrite offset or one whose end overflows, for an lseek
+ * whence past SEEK_HOLE, an unaligned mmap offset or a 0 length, EACCES for
+ * MAP_SHARED + PROT_WRITE of a file opened read-only.
+ *
+ * Contexts: most operations run in this process (root, CAP_SYS_ADMIN); about
+ * 8% run in one of four persistent unprivileged workers (setresuid/setresgid/
+ * setgroups: 1000/1000, 1001/1000, 65534/65534+{1000}, 1002/0) that own no
+ * files; about 1 in 1500 is a forked child (root or one of those credentials)
+ * that does an ADD + WRITE of "fz.fork" and a few more operations, also on
+ * the files and mappings it inherited; the parent then checks the effects.
+ * Results come back through shared memory.
+ *
+ * Entry names are "fz.*" plus hostile ones; the registry is left without any
+ * of them at the end and the module parameters are restored (also on
+ * SIGINT/SIGTERM and on a crash of this program).  Build:
+ *   gcc -static -O2 -Wall -Wextra -Werror -pthread -I include/uapi -I include \
+ *       -o wms_fuzz userspace-test/wms_fuzz.c          (-m32 works too)
+ */
+#define _GNU_SOURCE
+#define _FILE_OFFSET_BITS 64
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/wms.h>
+
+typedef unsigned long long ull;
+typedef long long sll;
+
+_Static_assert(sizeof(off_t) == 8, "build with _FILE_OFFSET_BITS=64");
+_Static_assert(sizeof(struct wms_add) == 288, "struct wms_add");
+_Static_assert(sizeof(struct wms_list_entry) == 280, "struct wms_list_entry");
+
+#define PG		4096ULL
+#define NAME_LEN	(WMS_NAME_MAX + 1)
+#define UPTR(p)		((__u64)(uintptr_t)(p))
+#define NSLOTS		4
+#define NMAPS		4
+#define NFILES		(NSLOTS + 1)
+#define NCRED		5			/* 0 = root, 1..4 = workers */
+#define NW		(NCRED - 1)
+#define CTX_FORK	16			/* ctx >= CTX_FORK: forked child, cred ctx - CTX_FORK */
+#define MAX_CREATE	(1ULL << 20)		/* largest entry the fuzzer creates */
+#define IOSZ		(MAX_CREATE + 4 * PG)	/* user buffers, then a guard page */
+#define LISTCAP		128			/* LIST records buffer, then a guard page */
+#define FORKMAX		6			/* ops of one forked child */
+#define GROUPMAX	(FORKMAX + 3)
+#define CHUNK		1000
+#define CHECK_EVERY	100			/* sysfs counters compared every N ops (/proc every CHUNK) */
+#define CANFILL		(16 * 1024 + 512)	/* canary bytes laid behind a read */
+#define MAXNAMES	32
+#define PARAM_DIR	"/sys/module/wms/parameters/"
+#define STAT_DIR	"/sys/class/misc/wms/"
+#define ERR_SIG		10000			/* rc -(ERR_SIG + sig): the access took a signal */
+
+/* ------------------------------------------------------------------ */
+/* Small helpers                                                       */
+/* ------------------------------------------------------------------ */
+
+static bool g_verbose;
+static pid_t g_main_pid;
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("# ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+static const char *errname(int e)
+{
+	const char *s;
+
+	if (e < 0)
+		e = -e;
+	if (!e)
+		return "0";
+	if (e > ERR_SIG)
+		return e - ERR_SIG == SIGBUS ? "SIGBUS" : "SIGSEGV";
+	s = strerrorname_np(e);
+	return s ? s : "E?";
+}
+
+/* "-EINVAL" for a negative errno, else the number. */
+static const char *rstr(sll v)
+{
+	static char bufs[8][48];
+	static unsigned int k;
+	char *o = bufs[k++ % 8];
+
+	if (v < 0 && v > -(ERR_SIG + 100))
+		snprintf(o, 48, "-%s", errname((int)-v));
+	else
+		snprintf(o, 48, "%lld", v);
+	return o;
+}
+
+static sll rr(sll r)
+{
+	return r < 0 ? -errno : r;
+}
+
+static ull now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (ull)ts.tv_sec * 1000000000ULL + (ull)ts.tv_nsec;
+}
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static ull min_u(ull a, ull b)
+{
+	return a < b ? a : b;
+}
+
+/* ------------------------------------------------------------------ */
+/* Random numbers: xorshift64*, seeded by splitmix64                   */
+/* ------------------------------------------------------------------ */
+
+static uint64_t splitmix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+static uint64_t g_rng;
+
+static void rng_seed(uint64_t seed, uint64_t stream)
+{
+	g_rng = splitmix64(seed ^ splitmix64(stream + 1));
+	if (!g_rng)
+		g_rng = 1;
+}
+
+static uint64_t rnd(void)
+{
+	uint64_t x = g_rng;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	g_rng = x;
+	return x * 0x2545f4914f6cdd1dULL;
+}
+
+/* 0..n-1 (0 if n is 0) */
+static uint64_t rn(uint64_t n)
+{
+	return n ? rnd() % n : 0;
+}
+
+static bool pct(unsigned int p)
+{
+	return rn(100) < p;
+}
+
+/* The data a WRITE, write() or a store through a mapping puts: a stream from a seed. */
+static void fill(unsigned char *p, ull n, uint32_t seed)
+{
+	uint64_t x = splitmix64(seed) | 1;
+
+	while (n >= 8) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		memcpy(p, &x, 8);
+		p += 8;
+		n -= 8;
+	}
+	if (n) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		memcpy(p, &x, n);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Names                                                               */
+/* ------------------------------------------------------------------ */
+
+struct nm {
+	char f[NAME_LEN];	/* the 256-byte name field */
+	int err;		/* what the name rules say: 0, -EINVAL, -ENAMETOOLONG */
+	char label[128];
+};
+
+static struct nm names[MAXNAMES];
+static int nnames, nvalid, N_FORK;
+
+/* The name rules of ABI.md, written out independently of the module. */
+static int name_rule(const char *f)
+{
+	size_t len = strnlen(f, NAME_LEN);
+
+	if (len == NAME_LEN)
+		return -ENAMETOOLONG;
+	if (!len || memchr(f, '/', len) || !strcmp(f, ".") || !strcmp(f, ".."))
+		return -EINVAL;
+	return 0;
+}
+
+static int add_name(const void *s, size_t len)
+{
+	struct nm *n = &names[nnames];
+	size_t l, i, o = 0;
+
+	memset(n, 0, sizeof(*n));
+	memcpy(n->f, s, len);
+	n->err = name_rule(n->f);
+	l = strnlen(n->f, NAME_LEN);
+	for (i = 0; i < l && i < 18; i++) {
+		unsigned char c = (unsigned char)n->f[i];
+
+		if (c >= 0x21 && c < 0x7f && c != '\\' && c != '"')
+			n->label[o++] = (char)c;
+		else
+			o += (size_t)sprintf(n->label + o, "\\x%02x", c);
+	}
+	if (l > 18)
+		sprintf(n->label + o, "...(%zu%s)", l, l == NAME_LEN ? " bytes, no NUL" : " bytes");
+	return nnames++;
+}
+
+static void build_names(void)
+{
+	static const char *const simple[] = {
+		"fz.a", "fz.b", "fz.c", "fz.d", "fz.A", "fz.e", "fz.fork", "fz..",
+		"fz.sp ace\t\\\n", "...",
+	};
+	static const char *const bad[] = {
+		"", ".", "..", "fz/a", "/", "fz.a/", "fz.\xff/",
+	};
+	char b[NAME_LEN];
+	size_t i, n;
+
+	for (i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
+		int k = add_name(simple[i], strlen(simple[i]));
+
+		if (!strcmp(simple[i], "fz.fork"))
+			N_FORK = k;
+	}
+	/* 255 bytes: the longest name */
+	memset(b, 'L', sizeof(b));
+	memcpy(b, "fz.", 3);
+	add_name(b, WMS_NAME_MAX);
+	/* every byte 0x01..0x7f except '/', then every byte 0x80..0xff */
+	memcpy(b, "fz.", 3);
+	for (n = 3, i = 1; i < 0x80; i++)
+		if (i != '/')
+			b[n++] = (char)i;
+	add_name(b, n);
+	memcpy(b, "fz.", 3);
+	for (n = 3, i = 0x80; i < 0x100; i++)
+		b[n++] = (char)i;
+	add_name(b, n);
+	nvalid = nnames;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		add_name(bad[i], strlen(bad[i]));
+	/* 256 bytes without a NUL, with and without a '/' */
+	memset(b, 'N', sizeof(b));
+	memcpy(b, "fz.", 3);
+	add_name(b, NAME_LEN);
+	b[100] = '/';
+	add_name(b, NAME_LEN);
+	for (i = 0; i < (size_t)nvalid; i++)
+		if (names[i].err) {
+			fprintf(stderr, "wms_fuzz: pool name %d is not valid\n", (int)i);
+			exit(2);
+		}
+}
+
+/* ------------------------------------------------------------------ */
+/* Credentials                                                         */
+/* ------------------------------------------------------------------ */
+
+struct cred {
+	uint32_t uid, gid;
+	int ngroups;
+	gid_t groups[2];
+	const char *label;
+};
+
+static const struct cred creds[NCRED] = {
+	{ 0, 0, 0, { 0, 0 }, "root" },
+	{ 1000, 1000, 0, { 0, 0 }, "u1000/g1000" },
+	{ 1001, 1000, 0, { 0, 0 }, "u1001/g1000" },
+	{ 65534, 65534, 1, { 1000, 0 }, "u65534/g65534+1000" },
+	{ 1002, 0, 0, { 0, 0 }, "u1002/g0" },
+};
+
+static int drop_to(int c)
+{
+	if (!c)
+		return 0;
+	if (setgroups((size_t)creds[c].ngroups, creds[c].groups) ||
+	    setresgid(creds[c].gid, creds[c].gid, creds[c].gid) ||
+	    setresuid(creds[c].uid, creds[c].uid, creds[c].uid))
+		return -1;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Operations                                                          */
+/* ------------------------------------------------------------------ */
+
+enum {
+	K_ADD, K_REMOVE, K_INFO, K_READ, K_WRITE, K_LIST, K_ATTACH, K_BADCMD,
+	K_OPEN, K_CLOSE, K_DUP, K_FREAD, K_FWRITE, K_PREAD, K_PWRITE, K_LSEEK,
+	K_MMAP, K_MUNMAP, K_MPROTECT, K_MCHECK, K_MSTORE, K_APROBE, K_SETPARAM,
+	K_NKINDS
+};
+
+static const char *const kname[K_NKINDS] = {
+	"ADD", "REMOVE", "INFO", "READ", "WRITE", "LIST", "ATTACH", "BADCMD",
+	"open", "close", "dup", "read", "write", "pread", "pwrite", "lseek",
+	"mmap", "munmap", "mprotect", "mapcheck", "mapstore", "attachprobe", "setparam",
+};
+
+enum { L_ENT, L_SIZE, L_TOTAL, L_USER, L_N };
+static const char *const pname[L_N] = {
+	"max_entries", "max_entry_size", "max_total_bytes", "max_user_bytes",
+};
+
+/*
+ * One operation, fully concrete (replayable without the generator).
+ * Field use per kind:
+ *  ADD      name, a = size, flags, mode, resv/rv (reserved[resv-1] = rv)
+ *  REMOVE/INFO/ATTACH/APROBE  name, resv/rv; ATTACH: slot
+ *  READ/WRITE  name, a = offset, b = len, bufkind/part, dseed
+ *  LIST     acc (0 start, 1 continue the walk), count, bufkind (NULL), resv/rv
+ *  BADCMD   flags = index in the bad command table
+ *  OPEN     slot, acc (0 O_RDWR, 1 O_RDONLY, 2 O_WRONLY); CLOSE slot; DUP slot -> slot2
+ *  read/write  slot, b = count, bufkind/part, dseed
+ *  pread/pwrite  slot, a = (off_t) offset, b = count, bufkind/part, dseed
+ *  lseek    slot, a = (off_t) offset, mode = whence
+ *  mmap     slot, mslot, a = file offset (bytes), b = length, mode = prot, flags
+ *  munmap/mprotect/mapcheck/mapstore  mslot; mprotect: mode = prot;
+ *           mapstore: a = offset in the mapping, b = len, dseed
+ *  setparam pidx, a = value, relative (see param_abs()) for entries/total
+ * via: the fd of an ioctl, 0 = the main fd, else slot via-1.
+ * argmode: 0 normal, 1 NULL argument, 2 argument in a read-only page.
+ * bufkind: 0 valid, 1 NULL, 2 only the last `part` bytes before a guard page.
+ */
+struct op {
+	uint8_t kind, ctx, via, slot, slot2, mslot, argmode, bufkind;
+	uint8_t junk, resv, acc, pidx;
+	uint16_t name, pad;
+	uint32_t flags, mode, count, dseed, grp;
+	uint64_t a, b, part, rv;
+};
+
+/* Unknown commands: the 0xB9 numbers with another size, direction or number. */
+static const unsigned long badcmds[] = {
+	_IOWR(WMS_IOC_MAGIC, 0x07, struct wms_name),
+	_IOR(WMS_IOC_MAGIC, 0x00, struct wms_add),
+	_IOW(WMS_IOC_MAGIC, 0x00, struct wms_add),
+	_IOWR(WMS_IOC_MAGIC, 0x00, struct wms_name),
+	_IO(WMS_IOC_MAGIC, 0x01),
+	_IOWR(WMS_IOC_MAGIC, 0x02, struct wms_io),
+	_IOR(WMS_IOC_MAGIC, 0x05, struct wms_list),
+	_IOWR(WMS_IOC_MAGIC, 0x06, struct wms_name),
+	_IOWR(WMS_IOC_MAGIC, 0x1f, int),
+	_IOWR(0xB8, 0x00, struct wms_add),
+};
+#define NBADCMDS (sizeof(badcmds) / sizeof(badcmds[0]))
+
+static int op_cred(const struct op *op)
+{
+	if (op->ctx >= CTX_FORK)
+		return op->ctx - CTX_FORK;
+	return op->ctx;
+}
+
+static const char *whence_str(uint32_t w)
+{
+	static char b[16];
+
+	switch (w) {
+	case SEEK_SET: return "SET";
+	case SEEK_CUR: return "CUR";
+	case SEEK_END: return "END";
+	case SEEK_DATA: return "DATA";
+	case SEEK_HOLE: return "HOLE";
+	}
+	snprintf(b, sizeof(b), "%u", w);
+	return b;
+}
+
+static const char *buf_str(const struct op *op)
+{
+	static char b[40];
+
+	if (op->bufkind == 1)
+		return " buf=NULL";
+	if (op->bufkind == 2) {
+		snprintf(b, sizeof(b), " buf=partial(%llu valid)", (ull)op->part);
+		return b;
+	}
+	return "";
+}
+
+static char *op_str(const struct op *op, char *s, size_t sz)
+{
+	const char *nmv = names[op->name].label;
+	char ctx[48] = "", via[16] = "", extra[96] = "";
+	int c = op_cred(op);
+
+	if (op->ctx >= CTX_FORK)
+		snprintf(ctx, sizeof(ctx), " [forked child %u, %s]", op->grp, creds[c].label);
+	else if (op->ctx)
+		snprintf(ctx, sizeof(ctx), " [worker %s]", creds[c].label);
+	if (op->via)
+		snprintf(via, sizeof(via), " via=slot%u", op->via - 1);
+	if (op->argmode == 1)
+		strcat(extra, " arg=NULL");
+	else if (op->argmode == 2)
+		strcat(extra, " arg=read-only");
+	if (op->resv)
+		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+			 " reserved%u=%#llx", op->resv - 1, (ull)op->rv);
+	if (op->junk)
+		strcat(extra, " junk-after-NUL");
+
+	switch (op->kind) {
+	case K_ADD:
+		snprintf(s, sz, "ADD \"%s\" size=%llu flags=%#x mode=%#o%s%s%s", nmv,
+			 (ull)op->a, op->flags, op->mode, via, extra, ctx);
+		break;
+	case K_REMOVE:
+	case K_INFO:
+	case K_APROBE:
+		snprintf(s, sz, "%s \"%s\"%s%s%s", kname[op->kind], nmv, via, extra, ctx);
+		break;
+	case K_ATTACH:
+		snprintf(s, sz, "ATTACH slot%u \"%s\"%s%s", op->slot, nmv, extra, ctx);
+		break;
+	case K_READ:
+	case K_WRITE:
+		snprintf(s, sz, "%s \"%s\" offset=%llu len=%llu%s%s%s%s", kname[op->kind], nmv,
+			 (ull)op->a, (ull)op->b, buf_str(op), via, extra, ctx);
+		break;
+	case K_LIST:
+		snprintf(s, sz, "LIST %s count=%u%s%s%s%s", op->acc ? "continue" : "cursor=0",
+			 op->count, op->bufkind == 1 ? " entries=NULL" : "", via, extra, ctx);
+		break;
+	case K_BADCMD:
+		snprintf(s, sz, "ioctl(cmd=%#lx)%s%s", badcmds[op->flags % NBADCMDS], via, ctx);
+		break;
+	case K_OPEN:
+		snprintf(s, sz, "slot%u = open(/dev/wms, %s)", op->slot,
+			 op->acc == 1 ? "O_RDONLY" : op->acc == 2 ? "O_WRONLY" : "O_RDWR");
+		break;
+	case K_CLOSE:
+		snprintf(s, sz, "close(slot%u)", op->slot);
+		break;
+	case K_DUP:
+		snprintf(s, sz, "slot%u = dup(slot%u)", op->slot2, op->slot);
+		break;
+	case K_FREAD:
+	case K_FWRITE:
+		snprintf(s, sz, "%s(slot%u, %llu)%s%s", kname[op->kind], op->slot, (ull)op->b,
+			 buf_str(op), ctx);
+		break;
+	case K_PREAD:
+	case K_PWRITE:
+		snprintf(s, sz, "%s(slot%u, %llu, off=%lld)%s%s", kname[op->kind], op->slot,
+			 (ull)op->b, (sll)op->a, buf_str(op), ctx);
+		break;
+	case K_LSEEK:
+		snprintf(s, sz, "lseek(slot%u, %lld, %s)%s", op->slot, (sll)op->a,
+			 whence_str(op->mode), ctx);
+		break;
+	case K_MMAP:
+		snprintf(s, sz, "map%u = mmap(len=%llu, %s, %s, slot%u, off=%llu)", op->mslot,
+			 (ull)op->b, op->mode == PROT_READ ? "R" : "RW",
+			 op->flags == MAP_SHARED ? "MAP_SHARED" :
+			 op->flags == MAP_PRIVATE ? "MAP_PRIVATE" : "MAP_SHARED_VALIDATE",
+			 op->slot, (ull)op->a);
+		break;
+	case K_MUNMAP:
+		snprintf(s, sz, "munmap(map%u)", op->mslot);
+		break;
+	case K_MPROTECT:
+		snprintf(s, sz, "mprotect(map%u, %s)", op->mslot, op->mode == PROT_READ ? "R" : "RW");
+		break;
+	case K_MCHECK:
+		snprintf(s, sz, "check contents of map%u%s", op->mslot, ctx);
+		break;
+	case K_MSTORE:
+		snprintf(s, sz, "store %llu bytes at map%u+%llu%s", (ull)op->b, op->mslot,
+			 (ull)op->a, ctx);
+		break;
+	case K_SETPARAM:
+		snprintf(s, sz, "set %s (%s%llu)", pname[op->pidx],
+			 op->pidx == L_ENT || op->pidx == L_TOTAL ? "baseline + " : "", (ull)op->a);
+		break;
+	default:
+		snprintf(s, sz, "op %u?", op->kind);
+	}
+	return s;
+}
+
+/* ------------------------------------------------------------------ */
+/* Execution (against the real module)                                 */
+/* ------------------------------------------------------------------ */
+
+struct outcome {
+	sll rc;
+	sll r[5];		/* attachprobe: write 0, mmap RW, read 64, INFO rc, attached */
+	ull walk;		/* LIST cursor after the op */
+	ull t0, t1;		/* CLOCK_REALTIME around an ADD */
+	union {
+		struct wms_add add;
+		struct wms_info info;
+		struct wms_io io;
+		struct wms_list list;
+	} o;
+	uint32_t canary_bad;	/* bytes past what was read were modified */
+	uint32_t ndata;
+	unsigned char data[IOSZ];
+};
+
+static struct env {
+	int mainfd;
+	int slotfd[NSLOTS];
+	void *maddr[NMAPS];
+	size_t mlen[NMAPS];
+	ull walk;
+} E;
+
+static unsigned char *IOR, *SRC, *LST, *ROP;
+static sigjmp_buf g_jb;
+static volatile sig_atomic_t g_in_access;
+
+static void *guarded(size_t sz)
+{
+	unsigned char *p;
+
+	sz = (sz + PG - 1) & ~(size_t)(PG - 1);
+	p = mmap(NULL, sz + PG, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED || mprotect(p + sz, PG, PROT_NONE)) {
+		perror("wms_fuzz: mmap");
+		exit(2);
+	}
+	return p;
+}
+
+static int opfd(const struct op *op)
+{
+	return op->via ? E.slotfd[op->via - 1] : E.mainfd;
+}
+
+static void setname(char *f, const struct op *op)
+{
+	size_t l, i;
+
+	memcpy(f, names[op->name].f, NAME_LEN);
+	l = strnlen(f, NAME_LEN);
+	if (op->junk && l + 1 < NAME_LEN)
+		for (i = l + 1; i < NAME_LEN; i++)
+			f[i] = (char)(0x21 + (i * 7 + op->junk) % 90);
+}
+
+static void *argp(const struct op *op, void *st, size_t sz)
+{
+	if (op->argmode == 1)
+		return NULL;
+	if (op->argmode == 2) {
+		mprotect(ROP, PG, PROT_READ | PROT_WRITE);
+		memcpy(ROP, st, sz);
+		mprotect(ROP, PG, PROT_READ);
+		return ROP;
+	}
+	return st;
+}
+
+/* The user buffer of a read (into IOR) or a write (from SRC). */
+static unsigned char *userbuf(unsigned char *base, const struct op *op)
+{
+	if (op->bufkind == 1)
+		return NULL;
+	if (op->bufkind == 2)
+		return base + IOSZ - min_u(op->part, IOSZ);
+	return base;
+}
+
+static void prep_src(unsigned char *buf, const struct op *op)
+{
+	ull n = op->bufkind == 2 ? min_u(op->part, op->b) : op->b;
+
+	if (buf && n <= IOSZ)
+		fill(buf, n, op->dseed);
+}
+
+/* Lay a canary behind where a read may write, for valid buffers. */
+static ull canary_lay(const struct op *op, ull len)
+{
+	ull n;
+
+	if (op->bufkind)
+		return 0;
+	n = min_u(len, CANFILL - 256) + 256;
+	memset(IOR, 0xa5, n);
+	return n;
+}
+
+static void read_result(const struct op *op, struct outcome *out, unsigned char *buf,
+			ull done, ull laid)
+{
+	ull i, end;
+
+	if (done > IOSZ)
+		return;
+	if (buf)
+		memcpy(out->data, buf, done);
+	out->ndata = (uint32_t)done;
+	if (op->bufkind == 0 && laid > done) {
+		end = min_u(laid, done + 256);
+		for (i = done; i < end; i++)
+			if (IOR[i] != 0xa5) {
+				out->canary_bad = (uint32_t)(i - done + 1);
+				break;
+			}
+	}
+}
+
+static void exec_op(const struct op *op, struct outcome *out)
+{
+	int fd = opfd(op);
+	unsigned char *buf;
+	ull laid;
+	void *arg;
+
+	out->rc = 0;
+	memset(out->r, 0, sizeof(out->r));
+	out->canary_bad = 0;
+	out->ndata = 0;
+	memset(&out->o, 0, sizeof(out->o));
+
+	switch (op->kind) {
+	case K_ADD: {
+		struct wms_add add;
+
+		memset(&add, 0, sizeof(add));
+		setname(add.name, op);
+		add.size = op->a;
+		add.flags = op->flags;
+		add.mode = op->mode;
+		if (op->resv)
+			add.reserved[op->resv - 1] = op->rv;
+		arg = argp(op, &add, sizeof(add));
+		out->t0 = now_ns();
+		out->rc = rr(ioctl(fd, WMS_IOC_ADD, arg));
+		out->t1 = now_ns();
+		out->o.add = add;
+		break;
+	}
+	case K_REMOVE:
+	case K_ATTACH: {
+		struct wms_name nm;
+
+		memset(&nm, 0, sizeof(nm));
+		setname(nm.name, op);
+		if (op->resv)
+			nm.reserved = op->rv;
+		arg = argp(op, &nm, sizeof(nm));
+		if (op->kind == K_ATTACH)
+			out->rc = rr(ioctl(E.slotfd[op->slot], WMS_IOC_ATTACH, arg));
+		else
+			out->rc = rr(ioctl(fd, WMS_IOC_REMOVE, arg));
+		break;
+	}
+	case K_INFO: {
+		struct wms_info in;
+
+		memset(&in, 0, sizeof(in));
+		setname(in.name, op);
+		if (op->resv)
+			in.reserved[op->resv - 1] = op->rv;
+		arg = argp(op, &in, sizeof(in));
+		out->rc = rr(ioctl(fd, WMS_IOC_INFO, arg));
+		out->o.info = in;
+		break;
+	}
+	case K_READ: {
+		struct wms_io io;
+
+		memset(&io, 0, sizeof(io));
+		setname(io.name, op);
+		io.offset = op->a;
+		io.len = op->b;
+		buf = userbuf(IOR, op);
+		io.buf = UPTR(buf);
+		if (op->resv)
+			io.reserved = op->rv;
+		laid = canary_lay(op, op->b);
+		arg = argp(op, &io, sizeof(io));
+		out->rc = rr(ioctl(fd, WMS_IOC_READ, arg));
+		out->o.io = io;
+		if (!out->rc)
+			read_result(op, out, buf, io.len, laid);
+		break;
+	}
+	case K_WRITE: {
+		struct wms_io io;
+
+		memset(&io, 0, sizeof(io));
+		setname(io.name, op);
+		io.offset = op->a;
+		io.len = op->b;
+		buf = userbuf(SRC, op);
+		prep_src(buf, op);
+		io.buf = UPTR(buf);
+		if (op->resv)
+			io.reserved = op->rv;
+		arg = argp(op, &io, sizeof(io));
+		out->rc = rr(ioctl(fd, WMS_IOC_WRITE, arg));
+		out->o.io = io;
+		break;
+	}
+	case K_LIST: {
+		struct wms_list l;
+		ull n = min_u(op->count, LISTCAP), i, j;
+
+		memset(&l, 0, sizeof(l));
+		l.cursor = op->acc ? E.walk : 0;
+		l.entries = op->bufkind == 1 ? 0 : UPTR(LST);
+		l.count = op->count;
+		if (op->resv == 1)
+			l.reserved0 = (uint32_t)op->rv;
+		else if (op->resv)
+			l.reserved[op->resv - 2] = op->rv;
+		memset(LST, 0xa5, n * sizeof(struct wms_list_entry));
+		arg = argp(op, &l, sizeof(l));
+		out->rc = rr(ioctl(fd, WMS_IOC_LIST, arg));
+		out->o.list = l;
+		if (!out->rc) {
+			if (l.count <= LISTCAP) {
+				memcpy(out->data, LST, l.count * sizeof(struct wms_list_entry));
+				out->ndata = l.count;
+				for (i = l.count * sizeof(struct wms_list_entry), j = 0;
+				     i < n * sizeof(struct wms_list_entry) && j < 2 * 280; i++, j++)
+					if (LST[i] != 0xa5) {
+						out->canary_bad = 1;
+						break;
+					}
+			}
+			E.walk = l.cursor;
+		}
+		out->walk = E.walk;
+		break;
+	}
+	case K_BADCMD: {
+		static unsigned char junk[1024];
+
+		memset(junk, 0, sizeof(junk));
+		out->rc = rr(ioctl(fd, badcmds[op->flags % NBADCMDS], junk));
+		break;
+	}
+	case K_OPEN: {
+		static const int accs[3] = { O_RDWR, O_RDONLY, O_WRONLY };
+
+		if (E.slotfd[op->slot] >= 0)
+			close(E.slotfd[op->slot]);
+		E.slotfd[op->slot] = open(WMS_DEVICE_PATH, accs[op->acc % 3] | O_CLOEXEC);
+		out->rc = E.slotfd[op->slot] < 0 ? -errno : 0;
+		break;
+	}
+	case K_CLOSE:
+		out->rc = rr(close(E.slotfd[op->slot]));
+		E.slotfd[op->slot] = -1;
+		break;
+	case K_DUP:
+		if (E.slotfd[op->slot] < 0) {
+			out->rc = -EBADF;
+		} else if (op->slot != op->slot2) {
+			if (E.slotfd[op->slot2] >= 0)
+				close(E.slotfd[op->slot2]);
+			E.slotfd[op->slot2] = fcntl(E.slotfd[op->slot], F_DUPFD_CLOEXEC, 0);
+			out->rc = E.slotfd[op->slot2] < 0 ? -errno : 0;
+		}
+		break;
+	case K_FREAD:
+	case K_PREAD:
+		buf = userbuf(IOR, op);
+		laid = canary_lay(op, op->b);
+		if (op->kind == K_FREAD)
+			out->rc = rr(read(E.slotfd[op->slot], buf, (size_t)op->b));
+		else
+			out->rc = rr(pread(E.slotfd[op->slot], buf, (size_t)op->b, (off_t)op->a));
+		if (out->rc >= 0)
+			read_result(op, out, buf, (ull)out->rc, laid);
+		break;
+	case K_FWRITE:
+	case K_PWRITE:
+		buf = userbuf(SRC, op);
+		prep_src(buf, op);
+		if (op->kind == K_FWRITE)
+			out->rc = rr(write(E.slotfd[op->slot], buf, (size_t)op->b));
+		else
+			out->rc = rr(pwrite(E.slotfd[op->slot], buf, (size_t)op->b, (off_t)op->a));
+		break;
+	case K_LSEEK:
+		out->rc = rr(lseek(E.slotfd[op->slot], (off_t)op->a, (int)op->mode));
+		break;
+	case K_MMAP: {
+		void *p;
+
+		if (E.maddr[op->mslot]) {
+			munmap(E.maddr[op->mslot], E.mlen[op->mslot]);
+			E.maddr[op->mslot] = NULL;
+		}
+		p = mmap(NULL, (size_t)op->b, (int)op->mode, (int)op->flags,
+			 E.slotfd[op->slot], (off_t)op->a);
+		if (p == MAP_FAILED) {
+			out->rc = -errno;
+		} else {
+			E.maddr[op->mslot] = p;
+			E.mlen[op->mslot] = (size_t)((op->b + PG - 1) & ~(PG - 1));
+		}
+		break;
+	}
+	case K_MUNMAP:
+		if (E.maddr[op->mslot]) {
+			out->rc = rr(munmap(E.maddr[op->mslot], E.mlen[op->mslot]));
+			E.maddr[op->mslot] = NULL;
+		}
+		break;
+	case K_MPROTECT:
+		if (E.maddr[op->mslot])
+			out->rc = rr(mprotect(E.maddr[op->mslot], E.mlen[op->mslot], (int)op->mode));
+		break;
+	case K_MCHECK:
+	case K_MSTORE: {
+		volatile int sig;
+
+		if (!E.maddr[op->mslot])
+			break;
+		g_in_access = 1;
+		sig = sigsetjmp(g_jb, 1);
+		if (!sig) {
+			if (op->kind == K_MCHECK) {
+				memcpy(out->data, E.maddr[op->mslot], E.mlen[op->mslot]);
+				out->ndata = (uint32_t)E.mlen[op->mslot];
+			} else {
+				fill(SRC, op->b, op->dseed);
+				memcpy((unsigned char *)E.maddr[op->mslot] + op->a, SRC, op->b);
+			}
+		} else {
+			out->rc = -(ERR_SIG + sig);
+		}
+		g_in_access = 0;
+		break;
+	}
+	case K_APROBE: {
+		struct wms_name nm;
+		struct wms_info in;
+		void *p;
+		int afd = open(WMS_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+
+		if (afd < 0) {
+			out->rc = -1000 - errno;
+			break;
+		}
+		memset(&nm, 0, sizeof(nm));
+		setname(nm.name, op);
+		if (op->resv)
+			nm.reserved = op->rv;
+		out->rc = rr(ioctl(afd, WMS_IOC_ATTACH, &nm));
+		if (!out->rc) {
+			out->r[0] = rr(write(afd, SRC, 0));
+			p = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, afd, 0);
+			out->r[1] = p == MAP_FAILED ? -errno : 0;
+			if (p != MAP_FAILED)
+				munmap(p, PG);
+			out->r[2] = rr(read(afd, IOR, 64));
+			if (out->r[2] > 0)
+				memcpy(out->data, IOR, (size_t)out->r[2]);
+			memset(&in, 0, sizeof(in));
+			memcpy(in.name, nm.name, NAME_LEN);
+			out->r[3] = rr(ioctl(afd, WMS_IOC_INFO, &in));
+			out->r[4] = in.attached;
+		}
+		close(afd);
+		break;
+	}
+	case K_SETPARAM: {
+		char path[128], v[32];
+		int pfd;
+
+		snprintf(path, sizeof(path), PARAM_DIR "%s", pname[op->pidx]);
+		snprintf(v, sizeof(v), "%llu\n", (ull)op->a);	/* absolute by now */
+		pfd = open(path, O_WRONLY | O_CLOEXEC);
+		if (pfd < 0) {
+			out->rc = -errno;
+			break;
+		}
+		out->rc = write(pfd, v, strlen(v)) == (ssize_t)strlen(v) ? 0 : -errno;
+		close(pfd);
+		break;
+	}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* The reference model                                                 */
+/* ------------------------------------------------------------------ */
+
+struct mobj {
+	ull seq, size;
+	int nidx;		/* pool name, or -1 for an entry the fuzzer did not make */
+	char fname[NAME_LEN];	/* name of a foreign entry */
+	uint32_t uid, gid, mode;
+	int cred;		/* creator, -1 foreign */
+	unsigned char *data;
+	bool live;
+	unsigned int attached, maps;
+	ull ct0, ct1;
+};
+
+struct mfile {
+	int refs, acc;		/* acc: 0 O_RDWR, 1 O_RDONLY, 2 O_WRONLY */
+	struct mobj *obj;
+	bool writable;		/* write permission at ATTACH */
+	sll pos;
+};
+
+struct mmapm {
+	bool used, maywrite;
+	struct mobj *obj;
+	ull pg, np;
+	int prot;
+};
+
+static struct model {
+	struct mobj *live[1024];	/* the registry in creation order */
+	int nlive;
+	struct mobj *byname[MAXNAMES];
+	ull total;			/* bytes charged, all entries not yet freed */
+	ull ubytes[NCRED];		/* per worker uid */
+	ull lim[L_N];
+	struct mfile files[NFILES];
+	int slot[NSLOTS];		/* index in files, or -1 */
+	struct mmapm map[NMAPS];
+	ull wpos;			/* LIST walk: seq of the last entry reported */
+	ull nextseq;
+	ull base_entries, base_bytes;	/* not the fuzzer's, at the start of a run */
+	int nobjs;			/* the fuzzer's objects not yet freed */
+} M;
+
+static bool lowered = true;
+static ull L_rel[L_N];			/* the run's limits (entries/total relative to baseline) */
+
+static bool m_can_read(const struct mfile *f)
+{
+	return f->acc != 2;
+}
+
+static bool m_can_write(const struct mfile *f)
+{
+	return f->acc != 1;
+}
+
+static struct mfile *m_slot(int s)
+{
+	return M.slot[s] < 0 ? NULL : &M.files[M.slot[s]];
+}
+
+/* SysV-style permission: first matching class; CAP_SYS_ADMIN (root) bypasses. */
+static bool m_perm(const struct mobj *o, int c, unsigned int may)
+{
+	const struct cred *cr = &creds[c];
+	unsigned int m = o->mode;
+	int i;
+	bool grp = cr->gid == o->gid;
+
+	if (c == 0)
+		return true;
+	for (i = 0; i < cr->ngroups; i++)
+		if (cr->groups[i] == o->gid)
+			grp = true;
+	if (cr->uid == o->uid)
+		m >>= 6;
+	else if (grp)
+		m >>= 3;
+	return !(may & ~m & 7);
+}
+
+/* Free the object once nothing refers to it: its bytes stop counting. */
+static void m_release(struct mobj *o)
+{
+	if (o->live || o->attached || o->maps || o->cred < 0)
+		return;
+	M.total -= o->size;
+	if (o->cred > 0)
+		M.ubytes[o->cred] -= o->size;
+	free(o->data);
+	free(o);
+	M.nobjs--;
+}
+
+static void m_unlink(struct mobj *o)
+{
+	int i;
+
+	for (i = 0; i < M.nlive; i++)
+		if (M.live[i] == o)
+			break;
+	memmove(&M.live[i], &M.live[i + 1], (size_t)(M.nlive - i - 1) * sizeof(M.live[0]));
+	M.nlive--;
+	o->live = false;
+	if (o->nidx >= 0)
+		M.byname[o->nidx] = NULL;
+	m_release(o);
+}
+
+static void m_close_slot(int s)
+{
+	struct mfile *f = m_slot(s);
+
+	M.slot[s] = -1;
+	if (!f || --f->refs)
+		return;
+	if (f->obj) {
+		f->obj->attached--;
+		m_release(f->obj);
+		f->obj = NULL;
+	}
+}
+
+static void m_unmap(int ms)
+{
+	struct mmapm *mp = &M.map[ms];
+
+	if (!mp->used)
+		return;
+	mp->used = false;
+	mp->obj->maps--;
+	m_release(mp->obj);
+	mp->obj = NULL;
+}
+
+/* Over a limit: used + size > limit, without overflow. */
+static bool over(ull used, ull size, ull limit)
+{
+	return used > limit || size > limit - used;
+}
+
+static ull param_abs(int pidx, ull v)
+{
+	if (pidx == L_ENT)
+		return M.base_entries + v;
+	if (pidx == L_TOTAL)
+		return M.base_bytes + v;
+	return v;
+}
+
+/*
+ * Is the op safe to execute (no crash of the fuzzer, buffers large enough)?
+ * The generator only makes safe ops; a shrink replay skips unsafe ones.
+ */
+static bool m_safe(const struct op *op)
+{
+	const struct mmapm *mp = &M.map[op->mslot % NMAPS];
+
+	switch (op->kind) {
+	case K_ADD:
+		return !(op->a > MAX_CREATE && op->a <= M.lim[L_SIZE]);
+	case K_LIST:
+		return op->bufkind == 1 || op->count <= LISTCAP || M.nlive + FORKMAX <= LISTCAP;
+	case K_FREAD:
+	case K_PREAD:
+	case K_FWRITE:
+	case K_PWRITE:
+		return op->b <= IOSZ && (op->ctx == 0 || op->ctx >= CTX_FORK);
+	case K_MCHECK:
+		return mp->used && (mp->prot & PROT_READ);
+	case K_MSTORE:
+		return mp->used && (mp->prot & PROT_WRITE) &&
+		       op->a + op->b <= mp->np * PG && mp->pg * PG + op->a + op->b <= mp->obj->size;
+	case K_MPROTECT:
+		return mp->used;
+	case K_SETPARAM:
+	case K_OPEN:
+	case K_CLOSE:
+	case K_DUP:
+	case K_MMAP:
+	case K_MUNMAP:
+		return op->ctx == 0;
+	case K_ATTACH:
+	case K_LSEEK:
+		return op->ctx == 0 || op->ctx >= CTX_FORK;
+	}
+	return true;
+}
+
+static char *g_why;
+static size_t g_whylen;
+
+/* Coverage of the rarer rules, counted by the model (main run only). */
+enum {
+	C_ENT_NOSPC, C_TOTAL_NOSPC, C_USER_NOSPC, C_DEAD_NOSPC, C_SIZE0, C_EXIST_NOREAD,
+	C_REMOVE_EPERM, C_DEAD_IO, C_DEAD_MAP, C_NOWRITE_FILE, C_RO_FILE, C_MPROTECT_EACCES,
+	C_WALK_END, C_CHILD_ATTACH, C_DUP_SHARED, C_NCOV
+};
+static const char *const covname[C_NCOV] = {
+	"ADD refused by max_entries", "ADD refused by max_total_bytes",
+	"ADD refused by max_user_bytes", "ADD refused only because of removed entries' bytes",
+	"size-0 entries created", "ADD of an existing entry without read permission",
+	"REMOVE by a non-owner", "read/write on a removed entry's file",
+	"mapping of a removed entry checked/stored", "write()/mmap refused: no write right at ATTACH",
+	"write()/mmap refused: file opened read-only", "mprotect(RW) refused",
+	"LIST walks that reached the end", "files ATTACHed in a forked child",
+	"attached files shared by dup", };
+static ull g_cov[C_NCOV];
+static bool g_count_cov;
+#define COV(c) do { if (g_count_cov) g_cov[c]++; } while (0)
+
+static bool mismatch(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static bool mismatch(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(g_why, g_whylen, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+/* Compare bytes; describe the first difference. */
+static bool same_bytes(const char *what, const unsigned char *want, const unsigned char *got,
+		       ull n)
+{
+	ull i;
+
+	for (i = 0; i < n; i++)
+		if (want[i] != got[i])
+			return mismatch("%s: byte %llu of %llu is %#x, want %#x", what, i, n,
+					got[i], want[i]);
+	return true;
+}
+
+static const unsigned char *obj_name(const struct mobj *o)
+{
+	return (const unsigned char *)(o->nidx >= 0 ? names[o->nidx].f : o->fname);
+}
+
+/*
+ * Predict the outcome of op from the model, compare it with *got (when got
+ * is not NULL) and apply the predicted effects to the model.  Returns false
+ * on a mismatch, with the explanation in g_why.
+ */
+static bool m_step(const struct op *op, const struct outcome *got)
+{
+	int c = op_cred(op);
+	bool badfd = op->via && M.slot[op->via - 1] < 0;
+	int nerr = names[op->name].err;
+	struct mobj *o = op->name < nvalid ? M.byname[op->name] : NULL;
+	struct mfile *f = m_slot(op->slot % NSLOTS);
+	struct mmapm *mp = &M.map[op->mslot % NMAPS];
+	sll erc = 0;
+	ull done, i;
+
+#define RET(e) do { erc = (e); goto rc_only; } while (0)
+#define OK_RC(e) do { erc = (e); if (got && got->rc != erc) goto rc_only; } while (0)
+#define CHK(cond, ...) do { if (got && !(cond)) return mismatch(__VA_ARGS__); } while (0)
+
+	switch (op->kind) {
+	case K_ADD: {
+		ull size = op->a;
+
+		if (badfd)
+			RET(-EBADF);
+		if (op->argmode == 1)
+			RET(-EFAULT);
+		if (op->resv || (op->flags & ~WMS_ADD_EXCL))
+			RET(-EINVAL);
+		if (nerr)
+			RET(nerr);
+		if (o && (op->flags & WMS_ADD_EXCL))
+			RET(-EEXIST);
+		if (o) {
+			if (!m_perm(o, c, 4)) {
+				COV(C_EXIST_NOREAD);
+				RET(-EACCES);
+			}
+			if (op->argmode == 2)
+				RET(-EFAULT);
+			OK_RC(0);
+			CHK(got->o.add.size == o->size && got->o.add.flags == 0 &&
+			    !got->o.add.reserved[0] && !got->o.add.reserved[1],
+			    "ADD of an existing entry: size %llu flags %#x reserved %#llx/%#llx, want size %llu flags 0 reserved 0",
+			    (ull)got->o.add.size, got->o.add.flags, (ull)got->o.add.reserved[0],
+			    (ull)got->o.add.reserved[1], o->size);
+			return true;
+		}
+		if (size > M.lim[L_SIZE])
+			RET(-EFBIG);
+		if (over((ull)M.nlive, 1, M.lim[L_ENT])) {
+			COV(C_ENT_NOSPC);
+			RET(-ENOSPC);
+		}
+		if (over(M.total, size, M.lim[L_TOTAL])) {
+			ull dead = 0;
+
+			for (i = 0; i < NSLOTS; i++)
+				if (m_slot((int)i) && m_slot((int)i)->obj && !m_slot((int)i)->obj->live)
+					dead = 1;
+			for (i = 0; i < NMAPS; i++)
+				if (M.map[i].used && !M.map[i].obj->live)
+					dead = 1;
+			COV(C_TOTAL_NOSPC);
+			if (dead) {
+				/* would it fit without the removed entries' bytes? */
+				ull live = M.base_bytes;
+				int k;
+
+				for (k = 0; k < M.nlive; k++)
+					if (M.live[k]->cred >= 0)
+						live += M.live[k]->size;
+				if (!over(live, size, M.lim[L_TOTAL]))
+					COV(C_DEAD_NOSPC);
+			}
+			RET(-ENOSPC);
+		}
+		if (c && over(M.ubytes[c], size, M.lim[L_USER])) {
+			COV(C_USER_NOSPC);
+			RET(-ENOSPC);
+		}
+		if (op->argmode == 2)
+			RET(-EFAULT);
+		OK_RC(0);
+		CHK(got->o.add.size == size && got->o.add.flags == WMS_ADD_CREATED &&
+		    !got->o.add.reserved[0] && !got->o.add.reserved[1],
+		    "ADD creating: size %llu flags %#x reserved %#llx/%#llx, want size %llu flags CREATED reserved 0",
+		    (ull)got->o.add.size, got->o.add.flags, (ull)got->o.add.reserved[0],
+		    (ull)got->o.add.reserved[1], size);
+		o = calloc(1, sizeof(*o));
+		o->data = calloc(1, size ? size : 1);
+		if (!o || !o->data) {
+			fprintf(stderr, "wms_fuzz: out of memory\n");
+			exit(2);
+		}
+		o->seq = ++M.nextseq;
+		o->size = size;
+		o->nidx = op->name;
+		o->uid = creds[c].uid;
+		o->gid = creds[c].gid;
+		o->mode = (op->mode & 0777) ? (op->mode & 0777) : 0600;
+		o->cred = c;
+		o->live = true;
+		o->ct0 = got ? got->t0 : 0;
+		o->ct1 = got ? got->t1 : ~0ULL;
+		if (!size)
+			COV(C_SIZE0);
+		M.live[M.nlive++] = o;
+		M.byname[op->name] = o;
+		M.total += size;
+		if (c)
+			M.ubytes[c] += size;
+		M.nobjs++;
+		return true;
+	}
+	case K_REMOVE:
+		if (badfd)
+			RET(-EBADF);
+		if (op->argmode == 1)
+			RET(-EFAULT);
+		if (op->resv)
+			RET(-EINVAL);
+		if (nerr)
+			RET(nerr);
+		if (!o)
+			RET(-ENOENT);
+		if (c && creds[c].uid != o->uid) {
+			COV(C_REMOVE_EPERM);
+			RET(-EPERM);
+		}
+		OK_RC(0);
+		m_unlink(o);
+		return true;
+	case K_INFO:
+		if (badfd)
+			RET(-EBADF);
+		if (op->argmode == 1)
+			RET(-EFAULT);
+		if (op->resv)
+			RET(-EINVAL);
+		if (nerr)
+			RET(nerr);
+		if (!o)
+			RET(-ENOENT);
+		if (op->argmode == 2)
+			RET(-EFAULT);
+		OK_RC(0);
+		if (got) {
+			const struct wms_info *in = &got->o.info;
+
+			CHK(in->size == o->size && in->uid == o->uid && in->gid == o->gid &&
+			    in->mode == o->mode && in->attached == o->attached,
+			    "INFO: size %llu uid %u gid %u mode %#o attached %u, want size %llu uid %u gid %u mode %#o attached %u",
+			    (ull)in->size, in->uid, in->gid, in->mode, in->attached,
+			    o->size, o->uid, o->gid, o->mode, o->attached);
+			CHK(in->ctime_ns >= o->ct0 && in->ctime_ns <= o->ct1,
+			    "INFO: ctime_ns %llu outside the ADD call [%llu, %llu]",
+			    (ull)in->ctime_ns, o->ct0, o->ct1);
+			CHK(!in->reserved[0] && !in->reserved[1] && !in->reserved[2] && !in->reserved[3],
+			    "INFO: reserved fields not zeroed");
+		}
+		return true;
+	case K_READ:
+	case K_WRITE: {
+		ull end;
+
+		if (badfd)
+			RET(-EBADF);
+		if (op->argmode == 1)
+			RET(-EFAULT);
+		if (op->resv)
+			RET(-EINVAL);
+		if (nerr)
+			RET(nerr);
+		if (__builtin_add_overflow(op->a, op->b, &end))
+			RET(-EINVAL);
+		if (!o)
+			RET(-ENOENT);
+		if (!m_perm(o, c, op->kind == K_READ ? 4 : 2))
+			RET(-EACCES);
+		if (op->kind == K_READ) {
+			done = op->a >= o->size ? 0 : min_u(op->b, o->size - op->a);
+			if (done && (op->bufkind == 1 || (op->bufkind == 2 && op->part < done)))
+				RET(-EFAULT);
+			if (op->argmode == 2)
+				RET(-EFAULT);
+			OK_RC(0);
+			CHK(got->o.io.len == done, "READ: len out %llu, want %llu",
+			    (ull)got->o.io.len, done);
+			if (got && done && !same_bytes("READ data", o->data + op->a, got->data, done))
+				return false;
+			CHK(!got->canary_bad, "READ wrote past the %llu bytes it reported (byte +%u)",
+			    done, got->canary_bad - 1);
+			return true;
+		}
+		if (op->a > o->size || op->b > o->size - op->a)
+			RET(-EFBIG);
+		if (!op->b)
+			RET(0);
+		if (op->bufkind == 1 || (op->bufkind == 2 && op->part < op->b))
+			RET(-EFAULT);
+		if (op->argmode == 2)
+			RET(-EFAULT);
+		OK_RC(0);
+		CHK(got->o.io.len == op->b, "WRITE: len out %llu, want %llu",
+		    (ull)got->o.io.len, (ull)op->b);
+		fill(o->data + op->a, op->b, op->dseed);
+		return true;
+	}
+	case K_LIST: {
+		ull start = op->acc ? M.wpos : 0, n = 0;
+		int first = 0;
+		const struct wms_list_entry *rec;
+
+		if (badfd)
+			RET(-EBADF);
+		if (op->argmode == 1)
+			RET(-EFAULT);
+		if (op->resv || !op->count)
+			RET(-EINVAL);
+		while (first < M.nlive && M.live[first]->seq <= start)
+			first++;
+		n = min_u((ull)(M.nlive - first), op->count);
+		if (n && op->bufkind == 1)
+			RET(-EFAULT);
+		if (op->argmode == 2)
+			RET(-EFAULT);
+		OK_RC(0);
+		CHK(got->o.list.count == n && got->o.list.total == (ull)M.nlive,
+		    "LIST from %s: count %u total %llu, want count %llu total %d",
+		    op->acc ? "the walk's cursor" : "0", got->o.list.count,
+		    (ull)got->o.list.total, n, M.nlive);
+		CHK(!got->o.list.reserved0 && !got->o.list.reserved[0] && !got->o.list.reserved[1],
+		    "LIST: reserved fields not zeroed");
+		CHK(!got->canary_bad, "LIST wrote records past count");
+		for (i = 0; got && i < n; i++) {
+			const struct mobj *e = M.live[first + i];
+			const unsigned char *want = obj_name(e);
+			size_t wl = strnlen((const char *)want, NAME_LEN);
+
+			rec = (const struct wms_list_entry *)got->data + i;
+			CHK(!memcmp(rec->name, want, wl + 1) && rec->size == e->size &&
+			    rec->uid == e->uid && rec->gid == e->gid && rec->mode == e->mode &&
+			    !rec->reserved,
+			    "LIST record %llu: \"%.40s\" size %llu uid %u gid %u mode %#o reserved %u, want \"%s\" size %llu uid %u gid %u mode %#o",
+			    i, rec->name, (ull)rec->size, rec->uid, rec->gid, rec->mode, rec->reserved,
+			    e->nidx >= 0 ? names[e->nidx].label : e->fname, e->size, e->uid, e->gid,
+			    e->mode);
+		}
+		if (!n && op->acc && start)
+			COV(C_WALK_END);
+		M.wpos = n ? M.live[first + n - 1]->seq : start;
+		return true;
+	}
+	case K_ATTACH:
+		if (!f)
+			RET(-EBADF);
+		if (op->argmode == 1)
+			RET(-EFAULT);
+		if (op->resv)
+			RET(-EINVAL);
+		if (nerr)
+			RET(nerr);
+		if (f->obj)
+			RET(-EBUSY);
+		if (!o)
+			RET(-ENOENT);
+		if (!m_perm(o, c, 4))
+			RET(-EACCES);
+		OK_RC(0);
+		if (op->ctx >= CTX_FORK)
+			COV(C_CHILD_ATTACH);
+		f->obj = o;
+		f->writable = m_perm(o, c, 2);
+		f->pos = 0;
+		o->attached++;
+		return true;
+	case K_APROBE: {
+		bool w;
+
+		if (op->resv)
+			RET(-EINVAL);
+		if (nerr)
+			RET(nerr);
+		if (!o)
+			RET(-ENOENT);
+		if (!m_perm(o, c, 4))
+			RET(-EACCES);
+		OK_RC(0);
+		w = m_perm(o, c, 2);
+		if (got) {
+			sll want_map = !o->size ? -EINVAL : w ? 0 : -EACCES;
+			sll want_rd = (sll)min_u(64, o->size);
+
+			CHK(got->r[0] == (w ? 0 : -EACCES),
+			    "attached file (write permission %s): write(fd, buf, 0) -> %s, want %s",
+			    w ? "yes" : "no", rstr(got->r[0]), rstr(w ? 0 : -EACCES));
+			CHK(got->r[1] == want_map, "attached file (size %llu, write permission %s): mmap(RW, MAP_SHARED) -> %s, want %s",
+			    o->size, w ? "yes" : "no", rstr(got->r[1]), rstr(want_map));
+			CHK(got->r[2] == want_rd, "attached file: read(fd, 64) at 0 -> %s, want %lld",
+			    rstr(got->r[2]), want_rd);
+			if (!same_bytes("read() of the attached file", o->data, got->data, (ull)want_rd))
+				return false;
+			CHK(got->r[3] == 0 && got->r[4] == o->attached + 1,
+			    "INFO while attached: %s attached %lld, want 0 attached %u",
+			    rstr(got->r[3]), got->r[4], o->attached + 1);
+		}
+		return true;
+	}
+	case K_BADCMD:
+		RET(badfd ? -EBADF : -ENOTTY);
+	case K_OPEN: {
+		int k;
+
+		m_close_slot(op->slot);
+		for (k = 0; k < NFILES; k++)
+			if (!M.files[k].refs)
+				break;
+		memset(&M.files[k], 0, sizeof(M.files[k]));
+		M.files[k].refs = 1;
+		M.files[k].acc = op->acc % 3;
+		M.slot[op->slot] = k;
+		RET(0);
+	}
+	case K_CLOSE:
+		if (!f)
+			RET(-EBADF);
+		m_close_slot(op->slot);
+		RET(0);
+	case K_DUP:
+		if (!f)
+			RET(-EBADF);
+		if (op->slot != op->slot2) {
+			m_close_slot(op->slot2);
+			M.slot[op->slot2] = M.slot[op->slot];
+			f->refs++;
+		}
+		RET(0);
+	case K_FREAD:
+	case K_PREAD:
+	case K_FWRITE:
+	case K_PWRITE: {
+		bool rd = op->kind == K_FREAD || op->kind == K_PREAD;
+		bool positional = op->kind == K_PREAD || op->kind == K_PWRITE;
+		ull pos;
+
+		if (positional && (sll)op->a < 0)
+			RET(-EINVAL);
+		if (!f)
+			RET(-EBADF);
+		if (rd ? !m_can_read(f) : !m_can_write(f)) {
+			if (!rd && f->obj)
+				COV(C_RO_FILE);
+			RET(-EBADF);
+		}
+		pos = positional ? op->a : (ull)f->pos;
+		if ((sll)(pos + op->b) < 0)
+			RET(-EINVAL);	/* rw_verify_area */
+		if (!f->obj)
+			RET(-EBADFD);
+		o = f->obj;
+		if (!o->live)
+			COV(C_DEAD_IO);
+		if (f->refs > 1)
+			COV(C_DUP_SHARED);
+		if (rd) {
+			done = pos >= o->size ? 0 : min_u(op->b, o->size - pos);
+			if (done && (op->bufkind == 1 || (op->bufkind == 2 && op->part < done)))
+				RET(-EFAULT);
+			OK_RC((sll)done);
+			if (got && done && !same_bytes(kname[op->kind], o->data + pos, got->data, done))
+				return false;
+			CHK(!got->canary_bad, "%s wrote past the %llu bytes it returned",
+			    kname[op->kind], done);
+			if (!positional)
+				f->pos += (sll)done;
+			return true;
+		}
+		if (!f->writable) {
+			COV(C_NOWRITE_FILE);
+			RET(-EACCES);
+		}
+		if (pos > o->size || op->b > o->size - pos)
+			RET(-EFBIG);
+		if (!op->b)
+			RET(0);
+		if (op->bufkind == 1 || (op->bufkind == 2 && op->part < op->b))
+			RET(-EFAULT);
+		OK_RC((sll)op->b);
+		fill(o->data + pos, op->b, op->dseed);
+		if (!positional)
+			f->pos += (sll)op->b;
+		return true;
+	}
+	case K_LSEEK: {
+		sll off = (sll)op->a, np;
+		ull eof;
+
+		if (!f)
+			RET(-EBADF);
+		if (op->mode > SEEK_HOLE)
+			RET(-EINVAL);
+		if (!f->obj)
+			RET(-EBADFD);
+		eof = f->obj->size;
+		switch (op->mode) {
+		case SEEK_SET:
+			np = off;
+			break;
+		case SEEK_CUR:
+			if (!off)
+				RET(f->pos);
+			np = (sll)((ull)f->pos + (ull)off);
+			break;
+		case SEEK_END:
+			np = (sll)((ull)off + eof);
+			break;
+		case SEEK_DATA:
+			if ((ull)off >= eof)
+				RET(-ENXIO);
+			np = off;
+			break;
+		default:	/* SEEK_HOLE */
+			if ((ull)off >= eof)
+				RET(-ENXIO);
+			np = (sll)eof;
+			break;
+		}
+		if (np < 0 || (ull)np > eof)
+			RET(-EINVAL);
+		f->pos = np;
+		RET(np);
+	}
+	case K_MMAP: {
+		ull nr, pg, np;
+		bool shared = op->flags != MAP_PRIVATE, maywrite;
+
+		m_unmap(op->mslot);
+		if (op->a & (PG - 1))
+			RET(-EINVAL);
+		if (!f)
+			RET(-EBADF);
+		if (!op->b)
+			RET(-EINVAL);
+		maywrite = m_can_write(f);
+		if (shared && (op->mode & PROT_WRITE) && !m_can_write(f)) {
+			if (f->obj)
+				COV(C_RO_FILE);
+			RET(-EACCES);
+		}
+		if (!m_can_read(f))
+			RET(-EACCES);
+		if (!f->obj)
+			RET(-EBADFD);
+		if (!shared)
+			RET(-EINVAL);
+		o = f->obj;
+		nr = (o->size + PG - 1) / PG;
+		pg = op->a / PG;
+		np = (op->b + PG - 1) / PG;
+		if (pg >= nr || np > nr - pg)
+			RET(-EINVAL);
+		if (!f->writable) {
+			if (op->mode & PROT_WRITE) {
+				COV(C_NOWRITE_FILE);
+				RET(-EACCES);
+			}
+			maywrite = false;
+		}
+		OK_RC(0);
+		mp->used = true;
+		mp->obj = o;
+		mp->pg = pg;
+		mp->np = np;
+		mp->prot = (int)op->mode;
+		mp->maywrite = maywrite;
+		o->maps++;
+		return true;
+	}
+	case K_MUNMAP:
+		m_unmap(op->mslot);
+		RET(0);
+	case K_MPROTECT:
+		if ((op->mode & PROT_WRITE) && !mp->maywrite) {
+			COV(C_MPROTECT_EACCES);
+			RET(-EACCES);
+		}
+		OK_RC(0);
+		mp->prot = (int)op->mode;
+		return true;
+	case K_MCHECK: {
+		static unsigned char img[IOSZ];
+		ull base = mp->pg * PG, len = mp->np * PG;
+
+		if (!mp->obj->live)
+			COV(C_DEAD_MAP);
+		OK_RC(0);
+		if (!got)
+			return true;
+		memset(img, 0, len);
+		if (base < mp->obj->size)
+			memcpy(img, mp->obj->data + base, min_u(len, mp->obj->size - base));
+		CHK(got->ndata == len, "mapping check: %u bytes, want %llu", got->ndata, len);
+		return same_bytes("mapping contents", img, got->data, len);
+	}
+	case K_MSTORE:
+		if (!mp->obj->live)
+			COV(C_DEAD_MAP);
+		OK_RC(0);
+		fill(mp->obj->data + mp->pg * PG + op->a, op->b, op->dseed);
+		return true;
+	case K_SETPARAM:
+		OK_RC(0);
+		M.lim[op->pidx] = param_abs(op->pidx, op->a);
+		return true;
+	}
+	return true;
+
+rc_only:
+	CHK(got->rc == erc, "result %s, want %s", rstr(got->rc), rstr(erc));
+	return true;
+#undef RET
+#undef OK_RC
+#undef CHK
+}
+
+/* ------------------------------------------------------------------ */
+/* Generator                                                           */
+/* ------------------------------------------------------------------ */
+
+static uint32_t g_grp;
+
+/*
+ * -X FEATURE: do not generate an operation a known module bug makes fail, to
+ * look further (the model is unchanged; the default generates everything).
+ */
+enum { X_SEEKDATA = 1, X_SIZE0 = 2 };
+static const char *const xnames[] = { "seekdata", "size0" };
+static unsigned int g_exclude;
+
+static int live_pool_name(void)
+{
+	int cand[MAXNAMES], n = 0, i;
+
+	for (i = 0; i < nvalid; i++)
+		if (M.byname[i])
+			cand[n++] = i;
+	return n ? cand[rn((uint64_t)n)] : (int)rn((uint64_t)nvalid);
+}
+
+static int pick_name(int existing_pct)
+{
+	unsigned int r = (unsigned int)rn(100);
+
+	if (r < (unsigned int)existing_pct)
+		return live_pool_name();
+	if (r < 92)
+		return (int)rn((uint64_t)nvalid);
+	return nvalid + (int)rn((uint64_t)(nnames - nvalid));
+}
+
+static ull name_size(int n)
+{
+	return n < nvalid && M.byname[n] ? M.byname[n]->size : rn(3 * PG + 1);
+}
+
+/* pref: 1 attached, 2 open and not attached, 3 closed */
+static int pick_slot(int pref)
+{
+	int cand[NSLOTS], n = 0, s;
+
+	for (s = 0; s < NSLOTS; s++) {
+		struct mfile *f = m_slot(s);
+
+		if ((pref == 1 && f && f->obj) || (pref == 2 && f && !f->obj) ||
+		    (pref == 3 && !f))
+			cand[n++] = s;
+	}
+	return n ? cand[rn((uint64_t)n)] : (int)rn(NSLOTS);
+}
+
+static int pick_map(int need_prot)
+{
+	int cand[NMAPS], n = 0, m;
+
+	for (m = 0; m < NMAPS; m++)
+		if (M.map[m].used && (M.map[m].prot & need_prot) == need_prot)
+			cand[n++] = m;
+	return n ? cand[rn((uint64_t)n)] : -1;
+}
+
+static ull room(ull used, ull limit)
+{
+	return limit > used ? limit - used : 0;
+}
+
+static ull gen_size(int c)
+{
+	static const ull pages[] = { 0, 1, PG - 1, PG, PG + 1, 2 * PG - 1, 2 * PG, 3 * PG - 1,
+				     3 * PG, 3 * PG + 1 };
+	static const ull huge[] = { ~0ULL, 1ULL << 63, 1ULL << 32, (1ULL << 32) + 1,
+				    (1ULL << 32) + 4096 };
+	unsigned int r = (unsigned int)rn(100);
+	ull s, b;
+
+	if (r < 40) {
+		s = rn(3 * PG + 1);
+	} else if (r < 55) {
+		s = pages[rn(sizeof(pages) / sizeof(pages[0]))];
+	} else if (r < 77) {
+		switch (rn(3)) {
+		case 0:
+			b = M.lim[L_SIZE];
+			break;
+		case 1:
+			b = room(M.total, M.lim[L_TOTAL]);
+			break;
+		default:
+			b = c ? room(M.ubytes[c], M.lim[L_USER]) : room(M.total, M.lim[L_TOTAL]);
+			break;
+		}
+		s = b + rn(3) - 1;
+		if (b == 0 && s == ~0ULL)
+			s = 0;
+	} else if (r < 83) {
+		s = huge[rn(sizeof(huge) / sizeof(huge[0]))];
+		if (s == (1ULL << 32) + 4096)
+			s = M.lim[L_SIZE] + (1ULL << 32);
+	} else {
+		s = rn(65);
+	}
+	if (s > MAX_CREATE && s <= M.lim[L_SIZE])
+		s = rn(3 * PG + 1);
+	return s;
+}
+
+static uint32_t gen_mode(void)
+{
+	static const uint32_t modes[] = {
+		0, 0600, 0644, 0640, 0604, 0660, 0606, 0666, 0400, 0200, 0440, 0404,
+		0060, 0006, 0777, 0700, 0070, 0007, 0044, 0022, 07000, 0400644, 0620, 0462,
+	};
+
+	if (pct(25))
+		return (uint32_t)rnd();
+	return modes[rn(sizeof(modes) / sizeof(modes[0]))];
+}
+
+static void gen_common_ioctl(struct op *op, int nresv, bool ro_ok)
+{
+	if (op->ctx == 0 || op->ctx >= CTX_FORK)
+		if (pct(8))
+			op->via = (uint8_t)(1 + rn(NSLOTS));
+	if (pct(1))
+		op->argmode = 1;
+	else if (ro_ok && pct(1))
+		op->argmode = 2;
+	if (nresv && pct(3)) {
+		op->resv = (uint8_t)(1 + rn((uint64_t)nresv));
+		op->rv = pct(50) ? 1ULL << rn(64) : rnd();
+		if (!op->rv)
+			op->rv = 1;
+		if (op->kind == K_LIST && op->resv == 1 && !(uint32_t)op->rv)
+			op->rv = 0x80000000u;
+	}
+	if (pct(5))
+		op->junk = (uint8_t)(1 + rn(200));
+}
+
+/* offset and len of a READ or WRITE on an entry of size S */
+static void gen_off_len(ull S, ull *off, ull *len)
+{
+	switch (rn(16)) {
+	case 0:
+		*off = 0;
+		*len = S;
+		break;
+	case 1:
+		*off = rn(S + 1);
+		*len = S - *off + 1;
+		break;
+	case 2:
+		*off = S;
+		*len = 0;
+		break;
+	case 3:
+		*off = S + 1 + rn(3);
+		*len = 0;
+		break;
+	case 4:
+		*off = S;
+		*len = 1;
+		break;
+	case 5:
+		*off = rn(S + 1);
+		*len = 0;
+		break;
+	case 6:
+		*off = pct(50) ? 1ULL << 63 : ~0ULL - rn(10);
+		*len = rn(12);
+		break;
+	case 7:
+		*off = rn(S + 1);
+		*len = ~0ULL - *off + 1 + rn(3);
+		break;
+	case 8:
+		*off = rn(S + 1);
+		*len = ~0ULL - *off;
+		break;
+	case 9:
+		*off = rn(2 * S + 8192);
+		*len = rn(8192);
+		break;
+	case 10:
+		*off = 0;
+		*len = rn(S + 4096);
+		break;
+	default:
+		*off = rn(S + 1);
+		*len = rn(S - *off + 1);
+		break;
+	}
+}
+
+static void gen_buf(struct op *op, ull need)
+{
+	unsigned int r = (unsigned int)rn(100);
+
+	if (r < 3) {
+		op->bufkind = 1;
+	} else if (r < 6 && need <= IOSZ) {
+		op->bufkind = 2;
+		op->part = need && pct(70) ? rn(need) : need;
+	}
+}
+
+static const uint8_t fork_kinds[] = {
+	K_ADD, K_REMOVE, K_INFO, K_READ, K_WRITE, K_LIST, K_ATTACH, K_FREAD, K_FWRITE,
+	K_PREAD, K_PWRITE, K_LSEEK, K_MCHECK, K_MSTORE, K_APROBE, K_BADCMD,
+};
+
+/* Fill op for kind; false if the state does not allow it now. */
+static bool gen_kind(struct op *op, int kind)
+{
+	int c = op_cred(op);
+	struct mfile *f;
+	ull S, P, off, len;
+	int m;
+
+	op->kind = (uint8_t)kind;
+	op->dseed = (uint32_t)rnd();
+	switch (kind) {
+	case K_ADD:
+		op->name = (uint16_t)pick_name(35);
+		op->a = gen_size(c);
+		if ((g_exclude & X_SIZE0) && !op->a &&
+		    (M.total > M.lim[L_TOTAL] || (c && M.ubytes[c] > M.lim[L_USER])))
+			op->a = 1;
+		op->flags = pct(70) ? 0 : pct(65) ? WMS_ADD_EXCL :
+			    (uint32_t[]){ WMS_ADD_CREATED, 2, 1u << 30, 0xffffffffu,
+					  WMS_ADD_EXCL | 4 }[rn(5)];
+		op->mode = gen_mode();
+		gen_common_ioctl(op, 2, true);
+		return true;
+	case K_REMOVE:
+		op->name = (uint16_t)pick_name(75);
+		gen_common_ioctl(op, 1, true);	/* _IOW: nothing is copied out */
+		return true;
+	case K_INFO:
+	case K_APROBE:
+		op->name = (uint16_t)pick_name(80);
+		if (kind == K_INFO)
+			gen_common_ioctl(op, 4, true);
+		else if (pct(3))
+			op->resv = 1, op->rv = 1;
+		return true;
+	case K_READ:
+	case K_WRITE:
+		op->name = (uint16_t)pick_name(85);
+		S = name_size(op->name);
+		gen_off_len(S, &off, &len);
+		op->a = off;
+		op->b = len;
+		if (kind == K_READ)
+			gen_buf(op, off >= S ? 0 : min_u(len, S - off));
+		else if (len <= IOSZ)
+			gen_buf(op, len);
+		gen_common_ioctl(op, 1, kind == K_READ || len > 0);
+		return true;
+	case K_LIST:
+		op->acc = pct(60) ? 1 : 0;
+		op->count = (uint32_t)(pct(5) ? 0 : pct(70) ? 1 + rn(6) : pct(50) ? 1 + rn(LISTCAP) :
+				       pct(50) ? 0xffffffffu : 1u << rn(32));
+		if (op->count > LISTCAP && M.nlive + FORKMAX > LISTCAP)
+			op->count = LISTCAP;
+		if (pct(2))
+			op->bufkind = 1;
+		gen_common_ioctl(op, 3, true);
+		return true;
+	case K_ATTACH:
+		op->slot = (uint8_t)pick_slot(pct(85) ? 2 : pct(60) ? 1 : 3);
+		op->name = (uint16_t)pick_name(85);
+		gen_common_ioctl(op, 1, true);
+		op->via = 0;
+		return true;
+	case K_BADCMD:
+		op->flags = (uint32_t)rn(NBADCMDS);
+		gen_common_ioctl(op, 0, false);
+		op->argmode = 0;
+		return true;
+	case K_OPEN:
+		op->slot = (uint8_t)pick_slot(pct(90) ? 3 : 0);
+		op->acc = pct(86) ? 0 : pct(70) ? 1 : 2;
+		return true;
+	case K_CLOSE:
+		op->slot = (uint8_t)(pct(95) ? pick_slot(pct(50) ? 1 : 2) : (int)rn(NSLOTS));
+		if (!m_slot(op->slot) && !pct(10))
+			return false;
+		return true;
+	case K_DUP:
+		op->slot = (uint8_t)pick_slot(1);
+		op->slot2 = (uint8_t)pick_slot(3);
+		return op->slot != op->slot2;
+	case K_FREAD:
+	case K_FWRITE:
+	case K_PREAD:
+	case K_PWRITE:
+		op->slot = (uint8_t)pick_slot(pct(90) ? 1 : 0);
+		f = m_slot(op->slot);
+		S = f && f->obj ? f->obj->size : rn(3 * PG);
+		P = f ? (ull)f->pos : 0;
+		if (kind == K_PREAD || kind == K_PWRITE) {
+			switch (rn(12)) {
+			case 0:
+				P = S;
+				break;
+			case 1:
+				P = S + 1 + rn(100);
+				break;
+			case 2:
+				P = (ull)-1LL;
+				break;
+			case 3:
+				P = 1ULL << 63;
+				break;
+			case 4:
+				P = (ull)INT64_MAX - rn(64);
+				break;
+			default:
+				P = rn(S + 1);
+				break;
+			}
+			op->a = P;
+		}
+		if (P > S)
+			len = rn(100);
+		else
+			switch (rn(8)) {
+			case 0:
+				len = 0;
+				break;
+			case 1:
+				len = S - P;
+				break;
+			case 2:
+				len = S - P + 1;
+				break;
+			case 3:
+				len = rn(S + PG);
+				break;
+			case 4:
+				len = rn(64);
+				break;
+			default:
+				len = rn(S - P + 1);
+				break;
+			}
+		if (P >= (ull)INT64_MAX - 200 && P < (1ULL << 63))
+			len = 64 + rn(300);
+		op->b = len;
+		if (kind == K_FREAD || kind == K_PREAD)
+			gen_buf(op, P >= S ? 0 : min_u(len, S - P));
+		else
+			gen_buf(op, len);
+		return true;
+	case K_LSEEK:
+		op->slot = (uint8_t)pick_slot(pct(90) ? 1 : 0);
+		f = m_slot(op->slot);
+		S = f && f->obj ? f->obj->size : rn(3 * PG);
+		P = f ? (ull)f->pos : 0;
+		op->mode = pct(95) ? (uint32_t)rn(5) : (uint32_t[]){ 5, 7, 99, 0xffffffffu }[rn(4)];
+		if ((g_exclude & X_SEEKDATA) && (op->mode == SEEK_DATA || op->mode == SEEK_HOLE))
+			op->mode = SEEK_SET;
+		switch (rn(12)) {
+		case 0:
+			op->a = 0;
+			break;
+		case 1:
+			op->a = S;
+			break;
+		case 2:
+			op->a = S + 1;
+			break;
+		case 3:
+			op->a = (ull)-(sll)rn(S + 2);
+			break;
+		case 4:
+			op->a = (ull)INT64_MAX - rn(2);
+			break;
+		case 5:
+			op->a = (ull)INT64_MIN + rn(2);
+			break;
+		case 6:
+			op->a = (ull)-(sll)P - rn(2);
+			break;
+		case 7:
+			op->a = S - P + rn(3) - 1;
+			break;
+		default:
+			op->a = rn(S + 1);
+			break;
+		}
+		return true;
+	case K_MMAP: {
+		ull nr, np, pg;
+
+		op->slot = (uint8_t)pick_slot(pct(88) ? 1 : 0);
+		f = m_slot(op->slot);
+		S = f && f->obj ? f->obj->size : rn(3 * PG);
+		nr = (S + PG - 1) / PG;
+		np = nr ? 1 + rn(nr) : 1;
+		if (pct(8))
+			np = nr + 1;
+		pg = pct(70) ? 0 : rn(nr + 1);
+		if (pct(60) && pg + np > nr && nr > pg)
+			np = nr - pg;
+		len = np * PG;
+		if (pct(20) && len)
+			len -= rn(PG);
+		if (pct(3))
+			len = 0;
+		op->b = len;
+		op->a = pg * PG + (pct(3) ? 1 + rn(PG - 1) : 0);
+		op->mode = pct(60) ? PROT_READ | PROT_WRITE : PROT_READ;
+		op->flags = pct(85) ? MAP_SHARED : pct(66) ? MAP_PRIVATE : MAP_SHARED_VALIDATE;
+		for (m = 0; m < NMAPS && M.map[m].used; m++)
+			;
+		op->mslot = (uint8_t)(m < NMAPS ? m : (int)rn(NMAPS));
+		return true;
+	}
+	case K_MUNMAP:
+	case K_MPROTECT:
+		m = pick_map(0);
+		if (m < 0)
+			return false;
+		op->mslot = (uint8_t)m;
+		op->mode = pct(60) ? PROT_READ | PROT_WRITE : PROT_READ;
+		return true;
+	case K_MCHECK:
+		m = pick_map(PROT_READ);
+		if (m < 0)
+			return false;
+		op->mslot = (uint8_t)m;
+		return true;
+	case K_MSTORE: {
+		const struct mmapm *mp;
+		ull v;
+
+		m = pick_map(PROT_WRITE);
+		if (m < 0)
+			return false;
+		mp = &M.map[m];
+		v = min_u(mp->np * PG, mp->obj->size - mp->pg * PG);
+		op->mslot = (uint8_t)m;
+		if (pct(20)) {
+			op->a = 0;
+			op->b = v;
+		} else {
+			op->a = rn(v);
+			op->b = 1 + rn(min_u(v - op->a, 2 * PG));
+		}
+		return true;
+	}
+	case K_SETPARAM:
+		op->pidx = (uint8_t)rn(L_N);
+		if (pct(55)) {
+			op->a = L_rel[op->pidx];
+			return true;
+		}
+		switch (op->pidx) {
+		case L_ENT:
+			S = (ull)M.nlive - M.base_entries;
+			op->a = (ull[]){ 0, S, S + 1, S + 2, S + 5 }[rn(5)];
+			if (!S && !op->a)
+				op->a = rn(3);
+			if (op->a == (ull)-1)
+				op->a = 0;
+			break;
+		case L_SIZE:
+			op->a = (ull[]){ 0, 1, PG, 3 * PG, 3 * PG + 1, 40000 }[rn(6)];
+			break;
+		case L_TOTAL:
+			S = M.total - M.base_bytes;
+			op->a = (ull[]){ S ? S - 1 : 0, S, S + 1, S + 5000, S + 3 * PG }[rn(5)];
+			break;
+		default:
+			op->a = (ull[]){ 0, 1, 5000, 3 * PG, 100000 }[rn(5)];
+			break;
+		}
+		return true;
+	}
+	return false;
+}
+
+static const struct { uint8_t kind; uint8_t w; } parent_mix[] = {
+	{ K_ADD, 12 }, { K_REMOVE, 5 }, { K_INFO, 7 }, { K_READ, 11 }, { K_WRITE, 11 },
+	{ K_LIST, 5 }, { K_ATTACH, 5 }, { K_BADCMD, 1 }, { K_OPEN, 3 }, { K_CLOSE, 2 },
+	{ K_DUP, 1 }, { K_FREAD, 5 }, { K_FWRITE, 5 }, { K_PREAD, 4 }, { K_PWRITE, 4 },
+	{ K_LSEEK, 5 }, { K_MMAP, 3 }, { K_MUNMAP, 2 }, { K_MPROTECT, 1 }, { K_MCHECK, 3 },
+	{ K_MSTORE, 3 }, { K_APROBE, 1 },
+};
+
+static const struct { uint8_t kind; uint8_t w; } worker_mix[] = {
+	{ K_ADD, 30 }, { K_REMOVE, 10 }, { K_INFO, 10 }, { K_READ, 15 }, { K_WRITE, 15 },
+	{ K_LIST, 8 }, { K_APROBE, 10 }, { K_BADCMD, 2 },
+};
+
+#define PICK(mix) ({							\
+	unsigned int __t = 0, __i, __r;					\
+	for (__i = 0; __i < sizeof(mix) / sizeof(mix[0]); __i++)	\
+		__t += mix[__i].w;					\
+	__r = (unsigned int)rn(__t);					\
+	for (__i = 0; __r >= mix[__i].w; __i++)				\
+		__r -= mix[__i].w;					\
+	(int)mix[__i].kind;						\
+})
+
+static void gen_one(struct op *op, int ctx)
+{
+	int tries;
+
+	for (tries = 0; tries < 20; tries++) {
+		int kind;
+
+		memset(op, 0, sizeof(*op));
+		op->ctx = (uint8_t)ctx;
+		if (ctx == 0)
+			kind = PICK(parent_mix);
+		else if (ctx < CTX_FORK)
+			kind = PICK(worker_mix);
+		else
+			kind = fork_kinds[rn(sizeof(fork_kinds))];
+		if (gen_kind(op, kind))
+			return;
+	}
+	memset(op, 0, sizeof(*op));
+	op->ctx = (uint8_t)ctx;
+	gen_kind(op, K_INFO);
+}
+
+/* The next group of ops: one op, or a forked child's ops and the parent's checks. */
+static int gen_group(struct op *g)
+{
+	uint64_t r = rn(100000);
+	int n = 0, k, ctx;
+	ull size;
+
+	if (r < 67) {		/* ~1 in 1500: a forked child */
+		ctx = CTX_FORK + (int)rn(NCRED);
+		g_grp++;
+		size = name_size(N_FORK);
+		memset(&g[n], 0, sizeof(g[n]));
+		g[n].ctx = (uint8_t)ctx;
+		g[n].grp = g_grp;
+		g[n].kind = K_ADD;
+		g[n].name = (uint16_t)N_FORK;
+		g[n].a = M.byname[N_FORK] ? rn(2 * PG) : (size = 1 + rn(2 * PG));
+		g[n].mode = gen_mode();
+		n++;
+		memset(&g[n], 0, sizeof(g[n]));
+		g[n].ctx = (uint8_t)ctx;
+		g[n].grp = g_grp;
+		g[n].kind = K_WRITE;
+		g[n].name = (uint16_t)N_FORK;
+		g[n].b = rn(size + 1);
+		g[n].dseed = (uint32_t)rnd();
+		n++;
+		k = (int)rn(4);
+		if (ctx != CTX_FORK && pct(60)) {
+			/* an unprivileged child ATTACHes a file it shares with the parent */
+			memset(&g[n], 0, sizeof(g[n]));
+			g[n].ctx = (uint8_t)ctx;
+			g[n].grp = g_grp;
+			gen_kind(&g[n], K_ATTACH);
+			g[n].slot = (uint8_t)pick_slot(2);
+			n++;
+			k = k > 2 ? 2 : k;
+		}
+		for (; k > 0; k--) {
+			gen_one(&g[n], ctx);
+			g[n].grp = g_grp;
+			n++;
+		}
+		memset(&g[n], 0, sizeof(g[n]));
+		g[n].kind = K_INFO;
+		g[n].name = (uint16_t)N_FORK;
+		n++;
+		memset(&g[n], 0, sizeof(g[n]));
+		g[n].kind = K_READ;
+		g[n].name = (uint16_t)N_FORK;
+		g[n].b = MAX_CREATE;
+		n++;
+		return n;
+	}
+	if (lowered && r < 67 + 50) {	/* ~1 in 2000: change a limit */
+		memset(&g[0], 0, sizeof(g[0]));
+		gen_kind(&g[0], K_SETPARAM);
+		return 1;
+	}
+	ctx = pct(8) ? 1 + (int)rn(NW) : 0;
+	gen_one(&g[0], ctx);
+	return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Workers, forked children                                            */
+/* ------------------------------------------------------------------ */
+
+struct shared {
+	struct op wop[NW];
+	ull wwalk[NW];
+	struct op fop[FORKMAX];
+	int nfop;
+	ull fwalk;
+};
+
+static struct shared *SH;
+static struct outcome *WOUT[NW], *FOUT[FORKMAX], *LOUT;
+static struct { pid_t pid; int req, resp; } W[NW];
+static bool g_error;
+
+static void worker_main(int w, int req, int resp)
+{
+	unsigned char b;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != g_main_pid)
+		_exit(0);
+	close(E.mainfd);
+	if (drop_to(w + 1)) {
+		perror("wms_fuzz: worker: dropping privileges");
+		_exit(3);
+	}
+	E.mainfd = open(WMS_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (E.mainfd < 0)
+		_exit(3);
+	while (read(req, &b, 1) == 1) {
+		E.walk = SH->wwalk[w];
+		exec_op(&SH->wop[w], WOUT[w]);
+		SH->wwalk[w] = E.walk;
+		if (write(resp, &b, 1) != 1)
+			break;
+	}
+	_exit(0);
+}
+
+static void start_workers(void)
+{
+	int w, p1[2], p2[2];
+
+	for (w = 0; w < NW; w++) {
+		if (pipe2(p1, O_CLOEXEC) || pipe2(p2, O_CLOEXEC)) {
+			perror("wms_fuzz: pipe");
+			exit(2);
+		}
+		fflush(stdout);
+		W[w].pid = fork();
+		if (W[w].pid < 0) {
+			perror("wms_fuzz: fork");
+			exit(2);
+		}
+		if (!W[w].pid) {
+			int k;
+
+			for (k = 0; k < w; k++) {
+				close(W[k].req);
+				close(W[k].resp);
+			}
+			close(p1[1]);
+			close(p2[0]);
+			worker_main(w, p1[0], p2[1]);
+		}
+		close(p1[0]);
+		close(p2[1]);
+		W[w].req = p1[1];
+		W[w].resp = p2[0];
+	}
+}
+
+static void stop_workers(void)
+{
+	int w;
+
+	for (w = 0; w < NW; w++) {
+		if (W[w].pid <= 0)
+			continue;
+		close(W[w].req);
+		close(W[w].resp);
+		waitpid(W[w].pid, NULL, 0);
+		W[w].pid = 0;
+	}
+}
+
+static bool run_in_worker(const struct op *op, struct outcome **out)
+{
+	int w = op->ctx - 1;
+	unsigned char b = 1;
+
+	SH->wop[w] = *op;
+	SH->wwalk[w] = E.walk;
+	if (write(W[w].req, &b, 1) != 1 || read(W[w].resp, &b, 1) != 1) {
+		say("error: worker %s does not answer", creds[w + 1].label);
+		g_error = true;
+		return false;
+	}
+	E.walk = SH->wwalk[w];
+	*out = WOUT[w];
+	return true;
+}
+
+static bool run_forked(const struct op *ops, int n)
+{
+	int c = op_cred(&ops[0]), i, st;
+	pid_t pid;
+
+	memcpy(SH->fop, ops, (size_t)n * sizeof(*ops));
+	SH->nfop = n;
+	SH->fwalk = E.walk;
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		say("error: fork: %s", strerror(errno));
+		g_error = true;
+		return false;
+	}
+	if (!pid) {
+		if (drop_to(c))
+			_exit(3);
+		for (i = 0; i < n; i++)
+			exec_op(&SH->fop[i], FOUT[i]);
+		SH->fwalk = E.walk;
+		_exit(0);
+	}
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		say("error: forked child (%s) ended with status %#x", creds[c].label, st);
+		g_error = true;
+		return false;
+	}
+	E.walk = SH->fwalk;
+	return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Registry setup, cleanup, parameters, counters                       */
+/* ------------------------------------------------------------------ */
+
+static char orig_param[L_N][32];
+static bool params_saved, params_touched;
+
+static bool read_file_ull(const char *path, ull *v)
+{
+	char b[64];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	n = read(fd, b, sizeof(b) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	b[n] = 0;
+	*v = strtoull(b, NULL, 10);
+	return true;
+}
+
+static bool write_param(int p, const char *v)
+{
+	char path[128];
+	int fd;
+	ssize_t n;
+	size_t len = strlen(v);
+
+	snprintf(path, sizeof(path), PARAM_DIR "%s", pname[p]);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = write(fd, v, len);
+	close(fd);
+	return n == (ssize_t)len;
+}
+
+/* Async-signal-safe enough: open/write/close of saved strings. */
+static void restore_params(void)
+{
+	int p;
+
+	if (!params_saved || !params_touched || getpid() != g_main_pid)
+		return;
+	for (p = 0; p < L_N; p++)
+		write_param(p, orig_param[p]);
+	params_touched = false;
+}
+
+static void on_term(int sig)
+{
+	restore_params();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void on_crash(int sig)
+{
+	if (g_in_access)
+		siglongjmp(g_jb, sig);
+	restore_params();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void save_params(void)
+{
+	int p;
+	ull v;
+
+	for (p = 0; p < L_N; p++) {
+		char path[128];
+
+		snprintf(path, sizeof(path), PARAM_DIR "%s", pname[p]);
+		if (!read_file_ull(path, &v)) {
+			say("error: cannot read %s", path);
+			exit(2);
+		}
+		snprintf(orig_param[p], sizeof(orig_param[p]), "%llu\n", v);
+	}
+	params_saved = true;
+}
+
+static bool read_counters(ull *entries, ull *bytes)
+{
+	return read_file_ull(STAT_DIR "entries", entries) && read_file_ull(STAT_DIR "bytes", bytes);
+}
+
+static bool g_have_counters, g_have_proc;
+
+/*
+ * /proc/driver/wms as README.md describes it: a header line, then per entry
+ * in creation order "name size uid gid mode attached", the name with space,
+ * tab, newline and backslash as \ooo.  (Attached counts of entries the
+ * fuzzer did not make are not known to the model.)
+ */
+static bool check_proc(void)
+{
+	static char buf[1 << 17], want[1024];
+	size_t len = 0, wl;
+	ssize_t r;
+	char *p, *nl;
+	int fd = open("/proc/driver/wms", O_RDONLY | O_CLOEXEC), k;
+
+	if (fd < 0)
+		return mismatch("open /proc/driver/wms: %s", strerror(errno));
+	while ((r = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)r;
+	close(fd);
+	buf[len] = 0;
+	p = buf;
+	nl = strchr(p, '\n');
+	if (!nl || strncmp(p, "name size uid gid mode attached\n", (size_t)(nl - p) + 1))
+		return mismatch("/proc/driver/wms header: \"%.60s\"", p);
+	p = nl + 1;
+	for (k = 0; k < M.nlive; k++) {
+		const struct mobj *o = M.live[k];
+		const unsigned char *n = obj_name(o);
+		size_t i;
+
+		for (wl = 0, i = 0; n[i] && i < NAME_LEN; i++) {
+			if (n[i] == ' ' || n[i] == '\t' || n[i] == '\n' || n[i] == '\\')
+				wl += (size_t)sprintf(want + wl, "\\%03o", n[i]);
+			else
+				want[wl++] = (char)n[i];
+		}
+		wl += (size_t)sprintf(want + wl, " %llu %u %u %04o ", o->size, o->uid, o->gid, o->mode);
+		if (o->cred >= 0)
+			wl += (size_t)sprintf(want + wl, "%u\n", o->attached);
+		nl = strchr(p, '\n');
+		if (!nl || strncmp(p, want, wl))
+			return mismatch("/proc/driver/wms line %d: \"%.*s\", want \"%.*s\"", k + 1,
+					nl ? (int)(nl - p) : 40, p, (int)wl - (o->cred >= 0), want);
+		p = nl + 1;
+	}
+	if (*p)
+		return mismatch("/proc/driver/wms has more lines than the %d entries: \"%.60s\"",
+				M.nlive, p);
+	return true;
+}
+
+static bool check_counters(bool with_proc)
+{
+	ull ent, bytes;
+
+	if (with_proc && g_have_proc && !check_proc())
+		return false;
+	if (!g_have_counters)
+		return true;
+	if (!read_counters(&ent, &bytes))
+		return mismatch("cannot read " STAT_DIR "{entries,bytes}");
+	if (ent != (ull)M.nlive || bytes != M.total)
+		return mismatch("counters " STAT_DIR "entries=%llu bytes=%llu, want entries=%d bytes=%llu",
+				ent, bytes, M.nlive, M.total);
+	return true;
+}
+
+static int is_pool_name(const char *n)
+{
+	int i;
+
+	for (i = 0; i < nvalid; i++)
+		if (!strncmp(n, names[i].f, NAME_LEN))
+			return i;
+	return -1;
+}
+
+/* Remove every pool name; true if something was there. */
+static int remove_pool(void)
+{
+	struct wms_name nm;
+	int i, n = 0;
+
+	for (i = 0; i < nvalid; i++) {
+		memset(&nm, 0, sizeof(nm));
+		memcpy(nm.name, names[i].f, NAME_LEN);
+		if (!ioctl(E.mainfd, WMS_IOC_REMOVE, &nm))
+			n++;
+	}
+	return n;
+}
+
+static void free_model(void)
+{
+	int i, k;
+
+	for (i = 0; i < NSLOTS; i++)
+		m_close_slot(i);
+	for (i = 0; i < NMAPS; i++)
+		m_unmap(i);
+	for (i = 0; i < M.nlive; i++) {
+		struct mobj *o = M.live[i];
+
+		if (o->cred < 0) {
+			free(o);
+		} else {
+			o->live = false;
+			for (k = 0; k < MAXNAMES; k++)
+				if (M.byname[k] == o)
+					M.byname[k] = NULL;
+			m_release(o);
+		}
+	}
+	M.nlive = 0;
+	if (M.nobjs)
+		say("warning: %d model objects still referenced after reset", M.nobjs);
+}
+
+/*
+ * A clean start: no fd, no mapping, no pool name in the registry; the model
+ * holds what else is there (foreign entries, and bytes of removed entries
+ * still referenced elsewhere); the run's limits are set.
+ */
+static bool reset_world(bool quiet)
+{
+	struct wms_list l;
+	struct wms_list_entry *recs = (struct wms_list_entry *)LST;
+	ull ent = 0, bytes = 0, fsum = 0;
+	unsigned int i;
+	int s, p;
+
+	for (s = 0; s < NSLOTS; s++) {
+		if (E.slotfd[s] >= 0)
+			close(E.slotfd[s]);
+		E.slotfd[s] = -1;
+	}
+	for (s = 0; s < NMAPS; s++) {
+		if (E.maddr[s])
+			munmap(E.maddr[s], E.mlen[s]);
+		E.maddr[s] = NULL;
+	}
+	E.walk = 0;
+	remove_pool();
+	free_model();
+	memset(&M, 0, sizeof(M));
+	for (s = 0; s < NSLOTS; s++)
+		M.slot[s] = -1;
+
+	/* Import what else the registry holds, in its order. */
+	memset(&l, 0, sizeof(l));
+	for (;;) {
+		l.entries = UPTR(recs);
+		l.count = LISTCAP;
+		if (ioctl(E.mainfd, WMS_IOC_LIST, &l)) {
+			say("error: LIST: %s", strerror(errno));
+			return false;
+		}
+		if (!l.count)
+			break;
+		for (i = 0; i < l.count; i++) {
+			struct mobj *o;
+
+			if (is_pool_name(recs[i].name) >= 0) {
+				say("error: pool name still registered after removal");
+				return false;
+			}
+			if (M.nlive >= 512) {
+				say("error: too many foreign entries");
+				return false;
+			}
+			o = calloc(1, sizeof(*o));
+			memcpy(o->fname, recs[i].name, NAME_LEN);
+			o->seq = ++M.nextseq;
+			o->size = recs[i].size;
+			o->uid = recs[i].uid;
+			o->gid = recs[i].gid;
+			o->mode = recs[i].mode;
+			o->nidx = -1;
+			o->cred = -1;
+			o->live = true;
+			M.live[M.nlive++] = o;
+			fsum += o->size;
+			for (p = 1; p < NCRED; p++)
+				if (creds[p].uid == o->uid)
+					M.ubytes[p] += o->size;
+		}
+	}
+	g_have_counters = read_counters(&ent, &bytes);
+	g_have_proc = !access("/proc/driver/wms", R_OK);
+	if (!g_have_counters) {
+		bytes = fsum;
+		if (!quiet)
+			say("note: no " STAT_DIR "{entries,bytes}: counters not checked");
+	}
+	if (g_have_counters && ent != (ull)M.nlive)
+		say("warning: entries counter %llu, LIST shows %d", ent, M.nlive);
+	M.base_entries = (ull)M.nlive;
+	M.base_bytes = bytes;
+	M.total = bytes;
+	if (!quiet && (M.nlive || bytes))
+		say("registry holds %d other entries, %llu bytes (%llu of them not listed)",
+		    M.nlive, bytes, bytes - fsum);
+
+	for (p = 0; p < L_N; p++) {
+		char path[128], v[32];
+
+		if (lowered) {
+			snprintf(v, sizeof(v), "%llu\n", param_abs(p, L_rel[p]));
+			params_touched = true;
+			if (!write_param(p, v)) {
+				say("error: cannot set %s", pname[p]);
+				return false;
+			}
+		}
+		snprintf(path, sizeof(path), PARAM_DIR "%s", pname[p]);
+		if (!read_file_ull(path, &M.lim[p]))
+			return false;
+	}
+	return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Runs                                                                */
+/* ------------------------------------------------------------------ */
+
+enum rmode { RM_MAIN, RM_PREFIX, RM_DRY, RM_LIST };
+
+struct rres {
+	bool div;
+	bool counters;		/* the divergence is in the sysfs counters */
+	ull at;			/* index of the diverging op */
+	struct op op;
+	char why[2048];
+	ull done;		/* ops run */
+	ull last_ok_check;	/* ops run at the last counter check that passed */
+	ull chunks_ok;
+};
+
+static ull g_seed;
+static ull g_check_from = ~0ULL;	/* compare the counters after every op from here */
+static ull g_kind_n[K_NKINDS], g_kind_ok[K_NKINDS], g_ctx_n[3], g_forks;
+static unsigned int g_kind_err[K_NKINDS][136];	/* by errno */
+static double g_kind_t[K_NKINDS], g_worker_t, g_fork_t;
+static double g_deadline;
+
+#define RING 64
+static struct op g_ring[RING];
+
+static void verbose_op(ull i, const struct op *op, const struct outcome *out)
+{
+	char s[512];
+
+	printf("# [%llu] %s -> %s\n", i, op_str(op, s, sizeof(s)), out ? rstr(out->rc) : "(skipped)");
+}
+
+/*
+ * Run ops: generated from the seed (RM_MAIN, RM_PREFIX), generated without
+ * executing them into rec (RM_DRY), or replayed from list (RM_LIST).
+ */
+static void run(enum rmode mode, ull n, const struct op *list, struct op *rec, struct rres *res)
+{
+	struct op g[GROUPMAX];
+	ull i = 0, next_check = CHECK_EVERY, next_chunk = CHUNK, next_progress = 100000;
+	ull next_proc = CHUNK;
+	double t0 = mono(), last_print = t0;
+	bool exec = mode != RM_DRY;
+	int ng, k;
+
+	memset(res, 0, sizeof(*res));
+	g_count_cov = mode == RM_MAIN;
+	g_why = res->why;
+	g_whylen = sizeof(res->why);
+	if (exec && !reset_world(mode != RM_MAIN)) {
+		g_error = true;
+		return;
+	}
+	if (mode == RM_DRY) {
+		/* The same model start as an executing run. */
+		if (!reset_world(true)) {
+			g_error = true;
+			return;
+		}
+	}
+	rng_seed(g_seed, 1);
+	g_grp = 0;
+
+	while (i < n) {
+		if (list) {
+			ng = 1;
+			if (list[i].ctx >= CTX_FORK)
+				while (i + (ull)ng < n && ng < FORKMAX &&
+				       list[i + ng].ctx == list[i].ctx && list[i + ng].grp == list[i].grp)
+					ng++;
+			memcpy(g, &list[i], (size_t)ng * sizeof(g[0]));
+		} else {
+			ng = gen_group(g);
+			if ((ull)ng > n - i)
+				ng = (int)(n - i);
+		}
+		for (k = 0; k < ng; ) {
+			struct outcome *outs[FORKMAX];
+			int cnt = 1, j;
+			bool skip;
+
+			if (g[k].ctx >= CTX_FORK)
+				while (k + cnt < ng && g[k + cnt].ctx == g[k].ctx &&
+				       g[k + cnt].grp == g[k].grp)
+					cnt++;
+			skip = !m_safe(&g[k]);
+			for (j = 1; j < cnt; j++)
+				skip |= !m_safe(&g[k + j]);
+			if (skip && !list)
+				say("warning: generated an unsafe op (%s), skipped", kname[g[k].kind]);
+			if (rec)
+				memcpy(&rec[i + (ull)k], &g[k], (size_t)cnt * sizeof(g[0]));
+			if (exec && !skip) {
+				double te = mono();
+
+				if (g[k].ctx == 0) {
+					struct op abs = g[k];
+
+					if (abs.kind == K_SETPARAM)
+						abs.a = param_abs(abs.pidx, abs.a);
+					exec_op(&abs, LOUT);
+					outs[0] = LOUT;
+					g_kind_t[abs.kind] += mono() - te;
+				} else if (g[k].ctx < CTX_FORK) {
+					if (!run_in_worker(&g[k], &outs[0]))
+						return;
+					g_worker_t += mono() - te;
+				} else {
+					if (!run_forked(&g[k], cnt))
+						return;
+					for (j = 0; j < cnt; j++)
+						outs[j] = FOUT[j];
+					g_forks++;
+					g_fork_t += mono() - te;
+				}
+			}
+			for (j = 0; j < cnt; j++) {
+				const struct op *op = &g[k + j];
+				ull idx = i + (ull)k + (ull)j;
+
+				g_ring[idx % RING] = *op;
+				if (skip) {
+					if (g_verbose)
+						verbose_op(idx, op, NULL);
+					continue;
+				}
+				if (g_verbose && exec)
+					verbose_op(idx, op, outs[j]);
+				if (mode == RM_MAIN) {
+					g_kind_n[op->kind]++;
+					g_ctx_n[op->ctx == 0 ? 0 : op->ctx < CTX_FORK ? 1 : 2]++;
+					if (outs[j]->rc >= 0)
+						g_kind_ok[op->kind]++;
+					else if (outs[j]->rc > -136)
+						g_kind_err[op->kind][-outs[j]->rc]++;
+				}
+				if (!m_step(op, exec ? outs[j] : NULL)) {
+					res->div = true;
+					res->at = idx;
+					res->op = *op;
+					res->done = idx + 1;
+					return;
+				}
+			}
+			k += cnt;
+		}
+		i += (ull)ng;
+		res->done = i;
+		if (exec && (i >= next_check || i == n || i > g_check_from)) {
+			while (next_check <= i)
+				next_check += CHECK_EVERY;
+			bool proc = i >= next_proc || i == n || i > g_check_from;
+
+			while (next_proc <= i)
+				next_proc += CHUNK;
+			if (!check_counters(proc)) {
+				res->div = true;
+				res->counters = true;
+				res->at = i - 1;
+				res->op = g[ng - 1];
+				return;
+			}
+			res->last_ok_check = i;
+		}
+		if (mode != RM_MAIN)
+			continue;
+		while (i >= next_chunk) {
+			res->chunks_ok++;
+			next_chunk += CHUNK;
+		}
+		if ((i & 255) < (ull)ng || i >= next_progress) {
+			double t = mono();
+
+			if (t >= g_deadline) {
+				say("time limit reached");
+				break;
+			}
+			if (t - last_print >= 30 || i >= next_progress) {
+				say("progress: %llu ops, %.0f ops/s, %d live entries, %d objects, %llu bytes",
+				    i, (double)i / (t - t0), M.nlive, M.nobjs, M.total);
+				last_print = t;
+				while (next_progress <= i)
+					next_progress += 100000;
+			}
+		}
+	}
+	if (mode == RM_MAIN && i % CHUNK)
+		res->chunks_ok++;
+}
+
+/* ------------------------------------------------------------------ */
+/* Shrinking                                                           */
+/* ------------------------------------------------------------------ */
+
+static double g_shrink_budget = 120;
+
+static void print_div(const char *title, const struct rres *r)
+{
+	char s[512];
+
+	say("%s: op %llu: %s", title, r->at, op_str(&r->op, s, sizeof(s)));
+	say("  %s", r->why);
+}
+
+/* Does this list of ops still diverge the same way (op kind, or the counters)? */
+static bool list_fails(const struct op *l, ull n, const struct rres *orig, ull *at)
+{
+	struct rres r;
+
+	run(RM_LIST, n, l, NULL, &r);
+	if (g_error)
+		return false;
+	if (r.div && r.counters == orig->counters &&
+	    (orig->counters || r.op.kind == orig->op.kind)) {
+		*at = r.at;
+		return true;
+	}
+	return false;
+}
+
+static void print_list(const struct op *l, ull n)
+{
+	char s[512];
+	ull i, from = n > 400 ? n - 400 : 0;
+
+	if (from)
+		say("  (%llu ops before these not shown)", from);
+	for (i = from; i < n; i++)
+		say("  [%llu] %s", i, op_str(&l[i], s, sizeof(s)));
+}
+
+static void shrink(const struct rres *orig)
+{
+	ull lo = orig->last_ok_check, hi = orig->done, n, at, chunk, end, start, w, i;
+	struct rres r;
+	struct op *l, *cand;
+	double t0 = mono();
+	bool reduced;
+
+	say("shrinking: re-running the ops from a clean registry");
+	/*
+	 * The generator is deterministic, and every op before the divergence
+	 * was compared on its own and matched, as were the counters after op
+	 * lo: a shorter failing prefix can only end after lo and fail at its
+	 * final counters check.  So instead of bisecting, re-run once with the
+	 * counters compared after every op past lo: the first mismatch gives
+	 * the shortest failing prefix.
+	 */
+	if (lo >= hi)
+		lo = 0;
+	g_check_from = lo;
+	run(RM_PREFIX, hi, NULL, NULL, &r);
+	g_check_from = ~0ULL;
+	if (g_error)
+		return;
+	if (!r.div) {
+		say("the first %llu ops do not diverge when re-run from a clean registry: not reproducible", hi);
+		return;
+	}
+	print_div("re-run", &r);
+	hi = r.done;
+	/* Confirm: the prefix alone, with the usual checks, fails too. */
+	run(RM_PREFIX, hi, NULL, NULL, &r);
+	if (g_error)
+		return;
+	if (!r.div) {
+		say("the first %llu ops alone do not diverge: not reproducible", hi);
+		return;
+	}
+	say("shortest failing prefix: %llu ops (wms_fuzz -s %llu -n %llu%s%s%s)", hi, g_seed, hi,
+	    lowered ? "" : " -L", g_exclude & X_SEEKDATA ? " -X seekdata" : "",
+	    g_exclude & X_SIZE0 ? " -X size0" : "");
+
+	n = hi;
+	l = calloc(n, sizeof(*l));
+	cand = calloc(n, sizeof(*cand));
+	if (!l || !cand) {
+		say("no memory for the op list");
+		return;
+	}
+	run(RM_DRY, n, NULL, l, &r);
+	if (!list_fails(l, n, orig, &at)) {
+		say("the generated list does not fail when replayed; showing it anyway");
+		print_list(l, n);
+		free(l);
+		free(cand);
+		return;
+	}
+	n = at + 1;
+	/*
+	 * Cheap candidates first: the last W ops alone, then with every earlier
+	 * limit change in front of them (replays start from a clean registry).
+	 */
+	for (w = 16; w < n && !g_error; w *= 4) {
+		ull m = 0;
+		int pass;
+
+		for (pass = 0; pass < 2; pass++) {
+			m = 0;
+			if (pass)
+				for (i = 0; i < n - w; i++)
+					if (l[i].kind == K_SETPARAM)
+						cand[m++] = l[i];
+			memcpy(cand + m, l + n - w, w * sizeof(*l));
+			m += w;
+			if (list_fails(cand, m, orig, &at))
+				break;
+		}
+		if (pass < 2) {
+			n = at + 1;
+			memcpy(l, cand, n * sizeof(*l));
+			say("  the last %llu ops%s reproduce it", w, pass ? " and the earlier limit changes" : "");
+			break;
+		}
+	}
+	/*
+	 * Delta debugging: drop chunks of ops (never the failing last one),
+	 * from the end backwards, while the same kind of divergence remains.
+	 */
+	chunk = n / 2 ? n / 2 : 1;
+	while (mono() - t0 < g_shrink_budget && !g_error) {
+		reduced = false;
+		for (end = n - 1; end > 0 && mono() - t0 < g_shrink_budget; ) {
+			start = end > chunk ? end - chunk : 0;
+			memcpy(cand, l, start * sizeof(*l));
+			memcpy(cand + start, l + end, (n - end) * sizeof(*l));
+			if (list_fails(cand, start + n - end, orig, &at)) {
+				n = at + 1;
+				memcpy(l, cand, n * sizeof(*l));
+				reduced = true;
+				end = start < n - 1 ? start : n - 1;
+			} else {
+				end = start;
+			}
+			if (g_error)
+				break;
+		}
+		if (!reduced) {
+			if (chunk == 1)
+				break;
+			chunk /= 2;
+		} else if (chunk > n / 2 && n / 2) {
+			chunk = n / 2;
+		}
+	}
+	run(RM_LIST, n, l, NULL, &r);
+	say("minimised to %llu ops (%.0f s)%s:", n, mono() - t0,
+	    mono() - t0 >= g_shrink_budget ? ", time budget used up" : "");
+	print_list(l, n);
+	if (r.div)
+		print_div("divergence of the minimised list", &r);
+	free(l);
+	free(cand);
+}
+
+/* ------------------------------------------------------------------ */
+/* main                                                                */
+/* ------------------------------------------------------------------ */
+
+static void usage(const char *argv0)
+{
+	fprintf(stderr,
+		"usage: %s [-s SEED] [-n OPS] [-t SECONDS] [-v] [-L] [-m SECONDS]\n"
+		"  -s SEED     seed (default: from the time)\n"
+		"  -n OPS      operations (default 100000)\n"
+		"  -t SECONDS  stop after SECONDS\n"
+		"  -v          print every operation\n"
+		"  -L          keep the module's limits (default: lower them, restore at exit)\n"
+		"  -m SECONDS  time budget of the shrink (default 120)\n"
+		"  -X FEATURE  do not generate FEATURE (a known module bug): seekdata (lseek\n"
+		"              SEEK_DATA/SEEK_HOLE), size0 (size-0 ADD while over a byte limit)\n",
+		argv0);
+	exit(2);
+}
+
+static void totals(ull pass, ull fail, ull skip, ull error)
+{
+	printf("# Totals: pass:%llu fail:%llu xfail:0 xpass:0 skip:%llu error:%llu\n",
+	       pass, fail, skip, error);
+	fflush(stdout);
+}
+
+static void choose_limits(void)
+{
+	rng_seed(g_seed, 7);
+	L_rel[L_ENT] = 5 + rn(14);
+	L_rel[L_SIZE] = (ull[]){ 3 * PG, 3 * PG + 1 + rn(PG), 4 * PG, 8 * PG, 40000 }[rn(5)];
+	L_rel[L_TOTAL] = 16 * 1024 + rn(100 * 1024);
+	L_rel[L_USER] = 8 * 1024 + rn(40 * 1024);
+}
+
+int main(int argc, char **argv)
+{
+	ull nops = 100000, k, ok = 0, err = 0;
+	double secs = 0, t0;
+	struct sigaction sa;
+	struct rres res;
+	int opt, s;
+	bool seeded = false;
+	unsigned char *shm;
+	size_t shsz;
+
+	while ((opt = getopt(argc, argv, "s:n:t:vLm:X:h")) != -1) {
+		switch (opt) {
+		case 's':
+			g_seed = strtoull(optarg, NULL, 0);
+			seeded = true;
+			break;
+		case 'n':
+			nops = strtoull(optarg, NULL, 0);
+			break;
+		case 't':
+			secs = strtod(optarg, NULL);
+			break;
+		case 'v':
+			g_verbose = true;
+			break;
+		case 'L':
+			lowered = false;
+			break;
+		case 'm':
+			g_shrink_budget = strtod(optarg, NULL);
+			break;
+		case 'X':
+			for (s = 0; s < (int)(sizeof(xnames) / sizeof(xnames[0])); s++)
+				if (!strcmp(optarg, xnames[s]))
+					g_exclude |= 1u << s;
+			if (s == (int)(sizeof(xnames) / sizeof(xnames[0])) && !g_exclude)
+				usage(argv[0]);
+			break;
+		default:
+			usage(argv[0]);
+		}
+	}
+	if (optind != argc)
+		usage(argv[0]);
+	if (!seeded)
+		g_seed = splitmix64(now_ns() ^ ((ull)getpid() << 32)) % 1000000000000ULL;
+	g_main_pid = getpid();
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	build_names();
+
+	say("wms_fuzz: seed %llu, %llu ops, time limit %s, %s limits, %zu-bit build", g_seed,
+	    nops, secs > 0 ? "set" : "none", lowered ? "lowered" : "the module's",
+	    sizeof(void *) * 8);
+	if (secs > 0)
+		say("time limit: %.0f s", secs);
+	for (s = 0; s < (int)(sizeof(xnames) / sizeof(xnames[0])); s++)
+		if (g_exclude & (1u << s))
+			say("not generating: %s (-X)", xnames[s]);
+	if (geteuid()) {
+		say("SKIP: must run as root (uses worker credentials and module parameters)");
+		totals(0, 0, 1, 0);
+		return 4;
+	}
+	E.mainfd = open(WMS_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (E.mainfd < 0) {
+		say("SKIP: open %s: %s", WMS_DEVICE_PATH, strerror(errno));
+		totals(0, 0, 1, 0);
+		return 4;
+	}
+	for (s = 0; s < NSLOTS; s++)
+		E.slotfd[s] = -1;
+	save_params();
+	choose_limits();
+	atexit(restore_params);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_crash;
+	sa.sa_flags = SA_NODEFER;
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGABRT, &sa, NULL);
+	sigaction(SIGFPE, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	IOR = guarded(IOSZ);
+	SRC = guarded(IOSZ);
+	LST = guarded(LISTCAP * sizeof(struct wms_list_entry));
+	ROP = guarded(PG);
+	LOUT = malloc(sizeof(*LOUT));
+	shsz = sizeof(struct shared) + (NW + FORKMAX) * sizeof(struct outcome);
+	shm = mmap(NULL, shsz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shm == MAP_FAILED || !LOUT) {
+		perror("wms_fuzz: memory");
+		return 2;
+	}
+	SH = (struct shared *)shm;
+	{
+		/*
+		 * One CPU for this process and its helpers: a round trip to a
+		 * worker is then two context switches, not two cross-CPU
+		 * wakeups (milliseconds each under QEMU TCG).
+		 */
+		cpu_set_t cs;
+		int cpu = sched_getcpu();
+
+		CPU_ZERO(&cs);
+		CPU_SET(cpu < 0 ? 0 : cpu, &cs);
+		if (sched_setaffinity(0, sizeof(cs), &cs))
+			say("note: sched_setaffinity: %s", strerror(errno));
+	}
+	for (s = 0; s < NW; s++)
+		WOUT[s] = (struct outcome *)(shm + sizeof(struct shared)) + s;
+	for (s = 0; s < FORKMAX; s++)
+		FOUT[s] = (struct outcome *)(shm + sizeof(struct shared)) + NW + s;
+	start_workers();
+
+	if (lowered)
+		say("limits for the run: max_entries=baseline+%llu max_entry_size=%llu max_total_bytes=baseline+%llu max_user_bytes=%llu (restored at exit)",
+		    L_rel[L_ENT], L_rel[L_SIZE], L_rel[L_TOTAL], L_rel[L_USER]);
+	t0 = mono();
+	g_deadline = secs > 0 ? t0 + secs : 1e300;
+	run(RM_MAIN, nops, NULL, NULL, &res);
+	k = res.done;
+	if (!g_error) {
+		double dt = mono() - t0;
+
+		say("ran %llu ops in %.1f s: %.0f ops/s (parent %llu, workers %llu, forked children %llu ops in %llu forks)",
+		    k, dt, dt > 0 ? (double)k / dt : 0.0, g_ctx_n[0], g_ctx_n[1], g_ctx_n[2], g_forks);
+		struct rusage ru;
+
+		for (s = 0; s < K_NKINDS; s++) {
+			char eb[256] = "";
+			int e;
+
+			if (!g_kind_n[s])
+				continue;
+			for (e = 1; e < 136; e++)
+				if (g_kind_err[s][e])
+					snprintf(eb + strlen(eb), sizeof(eb) - strlen(eb), " %s:%u",
+						 errname(e), g_kind_err[s][e]);
+			say("  %-12s %8llu ops, %8llu ok, %5.1f s in the parent,%s", kname[s], g_kind_n[s],
+			    g_kind_ok[s], g_kind_t[s], eb);
+		}
+		say("time in worker round trips %.1f s, in forked children %.1f s", g_worker_t, g_fork_t);
+		say("coverage of rarer rules:");
+		for (s = 0; s < C_NCOV; s++)
+			say("  %-52s %llu", covname[s], g_cov[s]);
+		if (!getrusage(RUSAGE_SELF, &ru))
+			say("cpu time of this process: user %.1f s, system %.1f s",
+			    (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6,
+			    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6);
+	}
+	if (res.div) {
+		char st[512];
+		ull i;
+
+		say("DIVERGENCE: seed %llu, op %llu: %s", g_seed, res.at,
+		    op_str(&res.op, st, sizeof(st)));
+		say("  %s", res.why);
+		say("  the ops before it:");
+		for (i = res.at > 12 ? res.at - 12 : 0; i <= res.at; i++)
+			say("  [%llu] %s", i, op_str(&g_ring[i % RING], st, sizeof(st)));
+		shrink(&res);
+	} else if (g_error) {
+		err = 1;
+	}
+
+	/* Leave nothing behind. */
+	{
+		struct rres tmp;
+		int left;
+
+		memset(&tmp, 0, sizeof(tmp));
+		g_why = tmp.why;
+		g_whylen = sizeof(tmp.why);
+		for (s = 0; s < NSLOTS; s++)
+			if (E.slotfd[s] >= 0) {
+				close(E.slotfd[s]);
+				E.slotfd[s] = -1;
+			}
+		for (s = 0; s < NMAPS; s++)
+			if (E.maddr[s]) {
+				munmap(E.maddr[s], E.mlen[s]);
+				E.maddr[s] = NULL;
+			}
+		left = remove_pool();
+		restore_params();
+		/* Check: parameters back as they were, no pool name registered. */
+		for (s = 0; s < L_N; s++) {
+			char path[128], now[32];
+			ull v;
+
+			snprintf(path, sizeof(path), PARAM_DIR "%s", pname[s]);
+			if (read_file_ull(path, &v)) {
+				snprintf(now, sizeof(now), "%llu\n", v);
+				if (strcmp(now, orig_param[s])) {
+					say("error: %s is %llu after the run, was %s", pname[s], v,
+					    orig_param[s]);
+					err = 1;
+				}
+			}
+		}
+		{
+			struct wms_list l;
+			struct wms_list_entry *recs = (struct wms_list_entry *)LST;
+			unsigned int i;
+
+			memset(&l, 0, sizeof(l));
+			do {
+				l.entries = UPTR(recs);
+				l.count = LISTCAP;
+				if (ioctl(E.mainfd, WMS_IOC_LIST, &l))
+					break;
+				for (i = 0; i < l.count; i++)
+					if (is_pool_name(recs[i].name) >= 0) {
+						say("error: entry \"%s\" left in the registry",
+						    names[is_pool_name(recs[i].name)].label);
+						err = 1;
+					}
+			} while (l.count);
+		}
+		if (!err)
+			say("registry has no fuzz entry left%s", lowered ? "; parameters restored" : "");
+		if (!res.div && !g_error) {
+			/* Everything the run made is freed: the counters are back at the baseline. */
+			ull ent, bytes;
+
+			free_model();
+			if (g_have_counters && read_counters(&ent, &bytes) &&
+			    (ent != M.base_entries || bytes != M.base_bytes)) {
+				say("DIVERGENCE: after cleanup the counters show entries=%llu bytes=%llu, want %llu and %llu",
+				    ent, bytes, M.base_entries, M.base_bytes);
+				res.div = true;
+			}
+		}
+		(void)left;
+	}
+	stop_workers();
+
+	ok = res.chunks_ok;
+	totals(ok, res.div ? 1 : 0, 0, err);
+	say("fuzz: %llu ops, seed %llu, %d divergences", k, g_seed, res.div ? 1 : 0);
+	return res.div || err ? 1 : 0;
+}
