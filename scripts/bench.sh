@@ -113,7 +113,7 @@ plot() {
 # of this host's CPUs are shared with whatever else runs on it).
 host_sampler() {
 	while :; do
-		echo "$(cut -d' ' -f1 /proc/loadavg) $(ps -eo comm= | grep -c '^qemu-system' || true)" >>"$1"
+		echo "$(cut -d' ' -f1 /proc/loadavg) $(pgrep -c '^qemu-system' || true)" >>"$1"
 		sleep 5
 	done
 }

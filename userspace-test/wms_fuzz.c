@@ -2976,10 +2976,10 @@ static void run(enum rmode mode, ull n, const struct op *list, struct op *rec, s
 		i += (ull)ng;
 		res->done = i;
 		if (exec && (i >= next_check || i == n || i > g_check_from)) {
-			while (next_check <= i)
-				next_check += CHECK_EVERY;
 			bool proc = i >= next_proc || i == n || i > g_check_from;
 
+			while (next_check <= i)
+				next_check += CHECK_EVERY;
 			while (next_proc <= i)
 				next_proc += CHUNK;
 			if (!check_counters(proc)) {
@@ -3012,6 +3012,16 @@ static void run(enum rmode mode, ull n, const struct op *list, struct op *rec, s
 					next_progress += 100000;
 			}
 		}
+	}
+	if (exec && i && res->last_ok_check != i) {	/* stopped by -t between checks */
+		if (!check_counters(true)) {
+			res->div = true;
+			res->counters = true;
+			res->at = i - 1;
+			res->op = g_ring[(i - 1) % RING];
+			return;
+		}
+		res->last_ok_check = i;
 	}
 	if (mode == RM_MAIN && i % CHUNK)
 		res->chunks_ok++;
@@ -3087,15 +3097,7 @@ static void shrink(const struct rres *orig)
 		return;
 	}
 	print_div("re-run", &r);
-	hi = r.done;
-	/* Confirm: the prefix alone, with the usual checks, fails too. */
-	run(RM_PREFIX, hi, NULL, NULL, &r);
-	if (g_error)
-		return;
-	if (!r.div) {
-		say("the first %llu ops alone do not diverge: not reproducible", hi);
-		return;
-	}
+	hi = r.done;	/* that re-run was exactly this prefix, with its final checks */
 	say("shortest failing prefix: %llu ops (wms_fuzz -s %llu -n %llu%s%s%s)", hi, g_seed, hi,
 	    lowered ? "" : " -L", g_exclude & X_SEEKDATA ? " -X seekdata" : "",
 	    g_exclude & X_SIZE0 ? " -X size0" : "");
@@ -3116,6 +3118,7 @@ static void shrink(const struct rres *orig)
 		return;
 	}
 	n = at + 1;
+	t0 = mono();	/* the budget is for what follows */
 	/*
 	 * Cheap candidates first: the last W ops alone, then with every earlier
 	 * limit change in front of them (replays start from a clean registry).
@@ -3347,10 +3350,10 @@ int main(int argc, char **argv)
 	k = res.done;
 	if (!g_error) {
 		double dt = mono() - t0;
+		struct rusage ru;
 
 		say("ran %llu ops in %.1f s: %.0f ops/s (parent %llu, workers %llu, forked children %llu ops in %llu forks)",
 		    k, dt, dt > 0 ? (double)k / dt : 0.0, g_ctx_n[0], g_ctx_n[1], g_ctx_n[2], g_forks);
-		struct rusage ru;
 
 		for (s = 0; s < K_NKINDS; s++) {
 			char eb[256] = "";
@@ -3392,7 +3395,6 @@ int main(int argc, char **argv)
 	/* Leave nothing behind. */
 	{
 		struct rres tmp;
-		int left;
 
 		memset(&tmp, 0, sizeof(tmp));
 		g_why = tmp.why;
@@ -3407,7 +3409,7 @@ int main(int argc, char **argv)
 				munmap(E.maddr[s], E.mlen[s]);
 				E.maddr[s] = NULL;
 			}
-		left = remove_pool();
+		remove_pool();
 		restore_params();
 		/* Check: parameters back as they were, no pool name registered. */
 		for (s = 0; s < L_N; s++) {
@@ -3457,7 +3459,6 @@ int main(int argc, char **argv)
 				res.div = true;
 			}
 		}
-		(void)left;
 	}
 	stop_workers();
 
