@@ -370,6 +370,12 @@ static void wms_limit_lowered(struct kunit *test)
 	test_limits(test)->max_entries = 1;
 	KUNIT_EXPECT_EQ(test, PTR_ERR(add(test, "l4", 10, 0, NULL)), -ENOSPC);
 	KUNIT_EXPECT_EQ(test, stats_of(test).nr_entries, 3);
+	/* Bytes lowered below what is used refuse even an empty entry. */
+	test_limits(test)->max_entries = 100;
+	test_limits(test)->max_total_bytes = 20;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(add(test, "l5", 0, 0, NULL)), -ENOSPC);
+	test_limits(test)->max_total_bytes = 30;
+	add_new(test, "l6", 0);
 	entry = wms_registry_get(test_reg(test), "l1");
 	KUNIT_EXPECT_NOT_NULL(test, entry);
 	wms_entry_put(entry);

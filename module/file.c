@@ -130,7 +130,9 @@ loff_t wms_file_llseek(struct file *file, loff_t offset, int whence)
 
 	if (!entry)
 		return -EBADFD;
-	return fixed_size_llseek(file, offset, whence, entry->size);
+	/* Beyond the size is -EINVAL; SEEK_DATA/SEEK_HOLE see all data. */
+	return generic_file_llseek_size(file, offset, whence, entry->size,
+					entry->size);
 }
 
 static int wms_map_release(struct inode *inode, struct file *file)

@@ -121,8 +121,6 @@ static int wms_charge(struct wms_registry *reg, const struct wms_owner *owner,
 	int err = 0;
 
 	lockdep_assert_held(&reg->lock);
-	if (!size)
-		return 0;
 	for (;;) {
 		spin_lock(&reg->acct_lock);
 		user = wms_user_find(reg, owner->uid);
@@ -134,7 +132,8 @@ static int wms_charge(struct wms_registry *reg, const struct wms_owner *owner,
 			err = -ENOSPC;
 			break;
 		}
-		if (user || fresh)
+		/* Size 0 passes unless a limit was lowered below what is used. */
+		if (!size || user || fresh)
 			break;
 		spin_unlock(&reg->acct_lock);
 		if (wms_should_fail_alloc(sizeof(*fresh)))
@@ -143,7 +142,7 @@ static int wms_charge(struct wms_registry *reg, const struct wms_owner *owner,
 		if (!fresh)
 			return -ENOMEM;
 	}
-	if (!err) {
+	if (!err && size) {
 		if (!user) {
 			user = fresh;
 			fresh = NULL;

@@ -1876,6 +1876,10 @@ TEST_F(attach, lseek_set_cur_end)
 	EXPECT_R(1, rr(read(fd, &c, 1)));
 	EXPECT_EQ(pat_byte(SEED(1), 1234), c);
 	EXPECT_POS(fd, 1235);
+	/* The entry is all data: SEEK_DATA stays, SEEK_HOLE goes to the end. */
+	EXPECT_R(600, rr(lseek(fd, 600, SEEK_DATA)));
+	EXPECT_R(5000, rr(lseek(fd, 600, SEEK_HOLE)));
+	EXPECT_R(-ENXIO, rr(lseek(fd, 5000, SEEK_DATA)));
 	close(fd);
 	EXPECT_R(0, w_remove(self->fd, n));
 }
