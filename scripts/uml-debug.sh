@@ -252,8 +252,9 @@ uml_tmpdir() {
 BAD='BUG:|KASAN|possible circular|possible recursive|suspicious RCU|WARNING:|unreferenced object|Oops|Call Trace|[Kk]ernel panic|general protection'
 
 run_uml() {
-	[ -x "$BUILD/linux" ] && [ -f "$BUILD/wms/module/wms.ko" ] ||
+	if [ ! -x "$BUILD/linux" ] || [ ! -f "$BUILD/wms/module/wms.ko" ]; then
 		die "no kernel in $BUILD: run 'uml-debug.sh build' first"
+	fi
 	build_binaries
 	for f in wms_test wms_attach_test wms_security_test wmsctl wmsctl_test.sh; do
 		[ -x "$BINDIR/$f" ] || die "$BINDIR/$f missing after the build"
@@ -264,9 +265,12 @@ run_uml() {
 	tmp=$(uml_tmpdir)
 	say "booting the UML debug kernel (root $ROOT, log $LOG)"
 	set +e
+	# uml_dir: its mconsole socket, in the cache rather than ~/.uml
+	mkdir -p "$WMS_CACHE/tmp/uml"
 	TMPDIR="$tmp" timeout -k 30 "$TIMEOUT" "$BUILD/linux" mem="$MEM" \
 		rootfstype=hostfs rootflags="$ROOT" rw init=/test.sh \
-		con=null con0=fd:0,fd:1 ssl=null </dev/null 2>&1 |
+		uml_dir="$WMS_CACHE/tmp/uml" con=null con0=fd:0,fd:1 ssl=null \
+		</dev/null 2>&1 |
 		tee "$LOG" | grep --line-buffered -E \
 		'^(### |WMS-CHECK|WMS-HARNESS|WMS-RESULT|# fail-nth|# Totals|not ok )'
 	rc=${PIPESTATUS[0]}
@@ -282,6 +286,10 @@ run_uml() {
 		passed=$(echo "$marker" | sed -n 's/.*passed=\([0-9]*\).*/\1/p')
 		failed=$(echo "$marker" | sed -n 's/.*failed=\([0-9]*\).*/\1/p')
 		: "${passed:=0}" "${failed:=1}"
+		if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
+			echo "uml-debug: nothing ran"
+			failed=1
+		fi
 	fi
 	if grep -aEq "$BAD" "$LOG"; then
 		echo "uml-debug: kernel reports in $LOG:"

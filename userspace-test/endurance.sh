@@ -88,7 +88,8 @@ within() {
 	fi
 }
 
-# compare LABEL PREFIX: against the baseline b_*
+# compare LABEL PREFIX: against the baseline b_* (set by measure's eval)
+# shellcheck disable=SC2154
 compare() {
 	within "$1: Slab" "$(eval echo "\$$2_slab")" "$b_slab" "$SLAB_NOISE_KB" kB
 	within "$1: VmallocUsed" "$(eval echo "\$$2_vmalloc")" "$b_vmalloc" "$VMALLOC_NOISE_KB" kB
@@ -226,6 +227,7 @@ fi
 
 settle 5
 measure e
+# shellcheck disable=SC2154  # set by measure's eval
 diag "end: Slab $e_slab kB, VmallocUsed $e_vmalloc kB, MemFree $e_free kB, vmallocinfo $e_vmi lines"
 compare "at the end" e
 totals

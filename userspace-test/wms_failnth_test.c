@@ -5,8 +5,9 @@
  * open of /dev/wms, ATTACH, read, write, pread, pwrite, lseek, mmap, munmap,
  * close) runs with /proc/thread-self/fail-nth set to 1, 2, 3, ... until it
  * succeeds without a fault being consumed. Each time it must either fail
- * with ENOMEM or succeed, and afterwards these must be exactly as a failed
- * call (nothing changed) or a successful one leaves them:
+ * with ENOMEM (pass 2: with an errno) or succeed, and afterwards these must
+ * be exactly as a failed call (nothing changed) or a successful one leaves
+ * them:
  *
  *   - the registry: the LIST snapshot (names, sizes, owners, modes) and the
  *     INFO of every entry (size, owner, mode, attached, creation time), and
@@ -1864,7 +1865,7 @@ TEST_F(summary, sites_reached)
 	if (access(FAILNTH, F_OK))
 		SKIP(return, "no %s: the kernel lacks CONFIG_FAULT_INJECTION, not applicable",
 		     FAILNTH);
-	ASSERT_NE(NULL, agg);
+	ASSERT_TRUE(agg != NULL);
 	for (i = 0; i < NR_SCEN; i++) {
 		if (!agg->done[i])
 			continue;

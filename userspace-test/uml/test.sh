@@ -34,6 +34,7 @@ WMS_UML_ENDURANCE=0
 WMS_UML_SUITE_TIMEOUT=900
 WMS_UML_SUITES="wms_test wms_attach_test wms_security_test wmsctl_test wms_failnth_test"
 WMS_FAILNTH_ARGS=
+# shellcheck disable=SC1091  # written by scripts/uml-debug.sh
 [ -r /etc/wms-uml.conf ] && . /etc/wms-uml.conf
 export WMSCTL_TEST_BULK WMS_ENDURANCE_CYCLES WMS_ENDURANCE_SECONDS WMS_ENDURANCE_TRACE
 
@@ -60,9 +61,11 @@ run_harness() {
 	label=$1
 	shift
 	say "$label: $* (at $(uptime_s)s)"
+	# shellcheck disable=SC3040  # busybox ash has pipefail
 	set -o pipefail
 	timeout -s KILL "$WMS_UML_SUITE_TIMEOUT" "$@" 2>&1 | tee /tmp/harness.out
 	rc=$?
+	# shellcheck disable=SC3040
 	set +o pipefail
 	tot=$(grep '^# Totals:' /tmp/harness.out | tail -n 1)
 	if [ -z "$tot" ]; then
