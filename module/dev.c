@@ -142,22 +142,27 @@ static long wms_ioc_info(struct wms_registry *reg, struct wms_info __user *uarg)
 	return 0;
 }
 
-/* Copy in and check a READ or WRITE request up to the lookup. */
-static int wms_io_prepare(struct wms_io *io, struct wms_io __user *uarg)
+/*
+ * Copy in and check a READ or WRITE request, then look its entry up with
+ * the permission @may.
+ */
+static struct wms_entry *wms_io_prepare(struct wms_registry *reg,
+					struct wms_io *io,
+					struct wms_io __user *uarg, int may)
 {
 	u64 end;
 	int err;
 
 	if (copy_from_user(io, uarg, sizeof(*io)))
-		return -EFAULT;
+		return ERR_PTR(-EFAULT);
 	if (io->reserved)
-		return -EINVAL;
+		return ERR_PTR(-EINVAL);
 	err = wms_name_check(io->name);
 	if (err)
-		return err;
+		return ERR_PTR(err);
 	if (check_add_overflow(io->offset, io->len, &end))
-		return -EINVAL;
-	return 0;
+		return ERR_PTR(-EINVAL);
+	return wms_lookup(reg, io->name, may);
 }
 
 static long wms_ioc_read(struct wms_registry *reg, struct wms_io __user *uarg)
@@ -165,12 +170,8 @@ static long wms_ioc_read(struct wms_registry *reg, struct wms_io __user *uarg)
 	struct wms_entry *entry;
 	struct wms_io io;
 	ssize_t done;
-	int err;
 
-	err = wms_io_prepare(&io, uarg);
-	if (err)
-		return err;
-	entry = wms_lookup(reg, io.name, MAY_READ);
+	entry = wms_io_prepare(reg, &io, uarg, MAY_READ);
 	if (IS_ERR(entry))
 		return PTR_ERR(entry);
 	done = wms_data_read(entry, u64_to_user_ptr(io.buf), io.offset, io.len);
@@ -188,10 +189,7 @@ static long wms_ioc_write(struct wms_registry *reg, struct wms_io __user *uarg)
 	struct wms_io io;
 	int err;
 
-	err = wms_io_prepare(&io, uarg);
-	if (err)
-		return err;
-	entry = wms_lookup(reg, io.name, MAY_WRITE);
+	entry = wms_io_prepare(reg, &io, uarg, MAY_WRITE);
 	if (IS_ERR(entry))
 		return PTR_ERR(entry);
 	if (io.offset > entry->size || io.len > entry->size - io.offset)

@@ -573,18 +573,14 @@ int wms_registry_unlink(struct wms_registry *reg, struct wms_entry *entry)
  */
 int wms_registry_remove(struct wms_registry *reg, const char *name)
 {
-	struct wms_entry *entry;
+	struct wms_entry *entry = wms_registry_get(reg, name);
+	int err;
 
-	mutex_lock(&reg->lock);
-	entry = rhashtable_lookup_fast(&reg->index, name, wms_index_params);
-	if (!entry) {
-		mutex_unlock(&reg->lock);
+	if (!entry)
 		return -ENOENT;
-	}
-	wms_unlink_locked(reg, entry);
-	mutex_unlock(&reg->lock);
+	err = wms_registry_unlink(reg, entry);
 	wms_entry_put(entry);
-	return 0;
+	return err;
 }
 
 /**
