@@ -6,7 +6,11 @@
 # make shell           the same VM, left at a busybox prompt
 # make test            KUnit on UML, static checks, the ioctl suite on
 #                      Debian 6.1 and 6.12 under QEMU; ends "N passed, N failed"
-# make kunit | check | dkms-check | vm-test   one part of `make test`
+# make kunit | check | dkms-check | uml-debug | vm-test
+#                      one part of `make test` (uml-debug: the userspace
+#                      suite on a KASAN/lockdep/kmemleak UML kernel)
+# make fuzz SECONDS=N  the differential fuzzer for N seconds per Debian kernel
+# make bench           wms against POSIX/SysV shm, memfd and keyrings
 # make install         module (modules_install), wmsctl, its man page and
 #                      the uapi header under PREFIX (default /usr/local)
 # make dkms-install | dkms-remove   register wms with DKMS / take it away
@@ -18,7 +22,7 @@ WMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 DKMS_SRC := /usr/src/wms-$(WMS_VERSION)
 
 .PHONY: all modules modules_install install dkms-install dkms-remove clean \
-	run shell test kunit check dkms-check vm-test tools bench
+	run shell test kunit check dkms-check uml-debug vm-test tools bench fuzz
 
 all: modules tools
 
@@ -74,8 +78,14 @@ check:
 dkms-check:
 	@bash scripts/dkms-check.sh
 
+uml-debug:
+	@bash scripts/uml-debug.sh
+
 vm-test:
 	@bash scripts/vm.sh test
+
+fuzz:
+	@bash scripts/fuzz.sh $(SECONDS)
 
 bench:
 	@bash scripts/bench.sh

@@ -13,7 +13,7 @@ start=$SECONDS
 rc=0
 
 resolve_kernels
-for stage in kunit.sh static-checks.sh dkms-check.sh "vm.sh test $WMS_KVER_61" \
+for stage in kunit.sh uml-debug.sh static-checks.sh dkms-check.sh "vm.sh test $WMS_KVER_61" \
 	     "vm.sh test $WMS_KVER_612"; do
 	say "$stage"
 	# shellcheck disable=SC2086
