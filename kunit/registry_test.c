@@ -93,6 +93,9 @@ static void expect_same_stats(struct kunit *test, struct wms_registry_stats a,
 	KUNIT_EXPECT_EQ(test, a.nr_entries, b.nr_entries);
 	KUNIT_EXPECT_EQ(test, a.nr_slots, b.nr_slots);
 	KUNIT_EXPECT_EQ(test, a.total_bytes, b.total_bytes);
+	KUNIT_EXPECT_EQ(test, a.peak_bytes, b.peak_bytes);
+	KUNIT_EXPECT_EQ(test, a.adds, b.adds);
+	KUNIT_EXPECT_EQ(test, a.removes, b.removes);
 }
 
 /* The array and the index agree, ids ascend, and every slot is accurate. */

@@ -151,7 +151,6 @@ static int wms_charge(struct wms_registry *reg, const struct wms_owner *owner,
 		}
 		user->bytes += size;
 		reg->total_bytes += size;
-		reg->peak_bytes = max(reg->peak_bytes, reg->total_bytes);
 	}
 	spin_unlock(&reg->acct_lock);
 	kfree(fresh);
@@ -407,6 +406,12 @@ static struct wms_entry *wms_entry_create(struct wms_registry *reg,
 	reg->nr_entries++;
 	reg->next_id++;
 	reg->adds++;
+	/* Only now: an add that fails after its charge leaves no peak. */
+	if (size) {
+		spin_lock(&reg->acct_lock);
+		reg->peak_bytes = max(reg->peak_bytes, reg->total_bytes);
+		spin_unlock(&reg->acct_lock);
+	}
 	return entry;
 
 free_data:
