@@ -29,12 +29,39 @@
 /* Entries LIST takes from the registry at a time. */
 #define WMS_LIST_BATCH	16
 
+/* Arguments that begin with a name are copied in by wms_copy_named_in(). */
+static_assert(offsetof(struct wms_add, name) == 0);
+static_assert(offsetof(struct wms_name, name) == 0);
+static_assert(offsetof(struct wms_info, name) == 0);
+static_assert(offsetof(struct wms_io, name) == 0);
+
 struct wms_dev {
 	struct miscdevice misc;
 	struct wms_registry *reg;
 };
 
 static struct wms_dev wms_dev;
+
+/*
+ * Copy in an argument of @size bytes that begins with a name: the name only
+ * up to its NUL (a word at a time; names are mostly short), then the fields
+ * after it. The bytes after the NUL are neither read nor copied back out,
+ * so what is copied out is only the output fields. The struct is smaller
+ * than a page, so a fault in the bytes skipped would also be a fault in the
+ * fields after them: -EFAULT is returned exactly when copying all of it
+ * would fail.
+ */
+static int wms_copy_named_in(void *karg, const void __user *uarg, size_t size)
+{
+	const size_t name_size = WMS_NAME_MAX + 1;
+
+	if (strncpy_from_user(karg, uarg, name_size) < 0)
+		return -EFAULT;
+	if (copy_from_user(karg + name_size, uarg + name_size,
+			   size - name_size))
+		return -EFAULT;
+	return 0;
+}
 
 /* Look up an entry the caller names and may access with @may (0: anyone). */
 static struct wms_entry *wms_lookup(struct wms_registry *reg,
@@ -61,7 +88,7 @@ static long wms_ioc_add(struct wms_registry *reg, struct wms_add __user *uarg)
 	bool created;
 	int err;
 
-	if (copy_from_user(&add, uarg, sizeof(add)))
+	if (wms_copy_named_in(&add, uarg, sizeof(add)))
 		return -EFAULT;
 	if (add.reserved[0] || add.reserved[1] || add.flags & ~WMS_ADD_EXCL)
 		return -EINVAL;
@@ -75,12 +102,9 @@ static long wms_ioc_add(struct wms_registry *reg, struct wms_add __user *uarg)
 	if (IS_ERR(entry))
 		return PTR_ERR(entry);
 	err = created ? 0 : wms_permission(entry, MAY_READ);
-	if (!err) {
-		add.size = entry->size;
-		add.flags = created ? WMS_ADD_CREATED : 0;
-		if (copy_to_user(uarg, &add, sizeof(add)))
-			err = -EFAULT;
-	}
+	if (!err && (put_user((u64)entry->size, &uarg->size) ||
+		     put_user(created ? WMS_ADD_CREATED : 0, &uarg->flags)))
+		err = -EFAULT;
 	/* A failed call changes nothing: take back what it created. */
 	if (err && created)
 		wms_registry_unlink(reg, entry);
@@ -95,7 +119,7 @@ static long wms_ioc_remove(struct wms_registry *reg,
 	struct wms_name arg;
 	int err;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
+	if (wms_copy_named_in(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
 	if (arg.reserved)
 		return -EINVAL;
@@ -119,7 +143,7 @@ static long wms_ioc_info(struct wms_registry *reg, struct wms_info __user *uarg)
 	struct wms_info info;
 	int err;
 
-	if (copy_from_user(&info, uarg, sizeof(info)))
+	if (wms_copy_named_in(&info, uarg, sizeof(info)))
 		return -EFAULT;
 	if (info.reserved[0] || info.reserved[1] || info.reserved[2] ||
 	    info.reserved[3])
@@ -137,7 +161,10 @@ static long wms_ioc_info(struct wms_registry *reg, struct wms_info __user *uarg)
 	info.attached = atomic_read(&entry->attached);
 	info.ctime_ns = entry->ctime_ns;
 	wms_entry_put(entry);
-	if (copy_to_user(uarg, &info, sizeof(info)))
+	/* The output fields only: size up to ctime_ns. */
+	if (copy_to_user(&uarg->size, &info.size,
+			 offsetofend(struct wms_info, ctime_ns) -
+			 offsetof(struct wms_info, size)))
 		return -EFAULT;
 	return 0;
 }
@@ -153,7 +180,7 @@ static struct wms_entry *wms_io_prepare(struct wms_registry *reg,
 	u64 end;
 	int err;
 
-	if (copy_from_user(io, uarg, sizeof(*io)))
+	if (wms_copy_named_in(io, uarg, sizeof(*io)))
 		return ERR_PTR(-EFAULT);
 	if (io->reserved)
 		return ERR_PTR(-EINVAL);
@@ -271,7 +298,7 @@ static long wms_ioc_attach(struct wms_file *wf, struct wms_name __user *uarg)
 	struct wms_name arg;
 	int err;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
+	if (wms_copy_named_in(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
 	if (arg.reserved)
 		return -EINVAL;
