@@ -1535,7 +1535,7 @@ static void bench_big(void)
 			    "WRITE(1 MiB)+READ(1 MiB) of a 1 MiB entry");
 		b = calibrate(w_1m, RUN_TARGET_S, 2, 2000);
 		measure_row("bd_write_1MiB", "wms", 0, w_1m, b,
-			    "WRITE(1 MiB) alone (kvmalloc'ed bounce buffer, 2 copies)");
+			    "WRITE(1 MiB) alone (user pages pinned, one copy)");
 		b = calibrate(r_1m, RUN_TARGET_S, 2, 2000);
 		measure_row("bd_read_1MiB", "wms", 0, r_1m, b,
 			    "READ(1 MiB) alone (one copy_to_user)");
@@ -1747,7 +1747,7 @@ static void bench_breakdown(void)
 	measure_row("bd_ioctl_enotty", "wms", 0, bd_enotty, opt_batch * 5,
 		    "unknown command on /dev/wms: VFS + the driver's switch");
 	measure_row("bd_info_einval", "wms", 0, bd_info_einval, opt_batch * 5,
-		    "INFO with a reserved field set: + copy-in of struct wms_info");
+		    "INFO with a reserved field set: + copy-in (name to its NUL, then the fields)");
 	measure_row("bd_info_enoent", "wms", 0, bd_info_enoent, opt_batch * 5,
 		    "INFO of an absent name: + name check + hash lookup (miss)");
 	measure_row("bd_info_hit", "wms", 0, wms_lookup, opt_batch * 5,
@@ -1757,10 +1757,10 @@ static void bench_breakdown(void)
 	measure_row("bd_add0_remove", "wms", 0, bd_add0_remove, opt_batch,
 		    "ADD(EXCL, size 0)+REMOVE: no data allocation");
 	measure_row("bd_add4k_remove", "wms", 0, wms_cd, opt_batch,
-		    "ADD(EXCL, 4 KiB)+REMOVE: + vmalloc/vfree of the data");
+		    "ADD(EXCL, 4 KiB)+REMOVE: + the data page (allocated, not zeroed)");
 	bd_add_then_remove();
 	measure_row("bd_write_4k", "wms", 0, bd_write4k, opt_batch,
-		    "WRITE(4 KiB) to an existing entry (bounce buffer + copy)");
+		    "WRITE(4 KiB) to an existing entry (user page pinned, one copy)");
 	measure_row("bd_read_4k", "wms", 0, bd_read4k, opt_batch,
 		    "READ(4 KiB) of an existing entry");
 	tmpfs1m = shm_open("/bd", O_CREAT | O_RDWR, 0600);

@@ -1319,6 +1319,58 @@ TEST_F(wms, data_zero_filled)
 	free(buf);
 }
 
+/*
+ * Data is allocated uninitialised and zeroed by its first writer around what
+ * it writes (or read as zeros until then): memory freed by an entry full of
+ * a pattern, and most likely handed to the next one, must never show.
+ */
+TEST_F(wms, no_stale_bytes_in_new_entries)
+{
+	static const __u64 sizes[] = { 4096, 100, 3 * 4096 + 5 };
+	unsigned char *pat = malloc(3 * 4096 + 5), *buf = malloc(3 * 4096 + 5);
+	unsigned int k, round;
+	__u64 done;
+
+	ASSERT_TRUE(pat && buf);
+	memset(pat, 0xa5, 3 * 4096 + 5);
+	for (k = 0; k < ARRAY_SIZE(sizes); k++) {
+		__u64 size = sizes[k], off = size / 3, len = size / 3;
+
+		for (round = 0; round < 16; round++) {
+			/* Fill one entry completely and free it... */
+			ASSERT_EQ(0, w_add(self->fd, NM("full"), size,
+					   WMS_ADD_EXCL, 0600, NULL));
+			ASSERT_EQ(0, w_write(self->fd, NM("full"), 0, pat, size,
+					     NULL));
+			ASSERT_EQ(0, w_remove(self->fd, NM("full")));
+			/* ...then a new one reads as zeros, before a write, */
+			ASSERT_EQ(0, w_add(self->fd, NM("new"), size,
+					   WMS_ADD_EXCL, 0600, NULL));
+			memset(buf, 0x5a, size);
+			ASSERT_EQ(0, w_read(self->fd, NM("new"), 0, buf, size,
+					    &done));
+			EXPECT_EQ((ull)size, (ull)done);
+			EXPECT_TRUE(all_bytes(buf, size, 0))
+				TH_LOG("size %llu round %u: unwritten entry",
+				       (ull)size, round);
+			/* and around the range of its first, partial write. */
+			ASSERT_EQ(0, w_write(self->fd, NM("new"), off, pat, len,
+					     NULL));
+			ASSERT_EQ(0, w_read(self->fd, NM("new"), 0, buf, size,
+					    &done));
+			EXPECT_TRUE(all_bytes(buf, off, 0));
+			EXPECT_TRUE(all_bytes(buf + off, len, 0xa5));
+			EXPECT_TRUE(all_bytes(buf + off + len, size - off - len,
+					      0))
+				TH_LOG("size %llu round %u: after a partial write",
+				       (ull)size, round);
+			ASSERT_EQ(0, w_remove(self->fd, NM("new")));
+		}
+	}
+	free(pat);
+	free(buf);
+}
+
 /* size 0 entries are valid */
 TEST_F(wms, size0_entry)
 {
