@@ -106,15 +106,14 @@ static void wms_attached_outlives_remove(struct kunit *test)
 	struct wms_entry *entry = file_test_add(test, "kept", 4096);
 	struct wms_entry *fresh;
 
-	KUNIT_ASSERT_EQ(test, wms_file_attach(&ctx->wf, entry, true), 0);
-	/* Attaching made the data ready (zeroed): now it is the entry's. */
 	memset(entry->data, 0x3c, 4096);
+	KUNIT_ASSERT_EQ(test, wms_file_attach(&ctx->wf, entry, true), 0);
 	KUNIT_EXPECT_EQ(test, wms_registry_remove(&ctx->reg, "kept"), 0);
 
 	/* The name is free at once; the new entry is independent and zeroed. */
 	fresh = file_test_add(test, "kept", 4096);
 	KUNIT_EXPECT_PTR_NE(test, fresh, entry);
-	KUNIT_EXPECT_EQ(test, ((u8 *)wms_entry_data(fresh))[0], 0);
+	KUNIT_EXPECT_EQ(test, ((u8 *)fresh->data)[0], 0);
 	KUNIT_EXPECT_EQ(test, ((u8 *)entry->data)[4095], 0x3c);
 	KUNIT_EXPECT_EQ(test, file_test_bytes(test), 8192);
 	wms_entry_put(fresh);

@@ -139,50 +139,12 @@ static void wms_add_creates(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, entry->size, 100);
 	KUNIT_EXPECT_TRUE(test, uid_eq(entry->uid, GLOBAL_ROOT_UID));
 	KUNIT_EXPECT_EQ(test, entry->mode, 0600);
-	KUNIT_ASSERT_NOT_NULL(test, wms_entry_data(entry));
+	KUNIT_ASSERT_NOT_NULL(test, entry->data);
 	KUNIT_EXPECT_TRUE(test, all_zero(entry->data, 100));
 	KUNIT_EXPECT_EQ(test, stats_of(test).nr_entries, 1);
 	KUNIT_EXPECT_EQ(test, stats_of(test).total_bytes, 100);
 	wms_entry_put(entry);
 	check_invariants(test, test_reg(test));
-}
-
-/*
- * The data is allocated uninitialised: stale bytes (written here on purpose)
- * are zeroed by the first direct access, or around the first write's range.
- */
-static void wms_data_zeroed_on_first_use(struct kunit *test)
-{
-	struct wms_entry *whole, *around;
-	u8 *data;
-
-	whole = add(test, "whole", 3 * PAGE_SIZE + 5, 0, NULL);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(whole));
-	KUNIT_EXPECT_FALSE(test, whole->data_ready);
-	memset(whole->data, 0xa5, whole->size);
-	KUNIT_EXPECT_PTR_EQ(test, wms_entry_data(whole), whole->data);
-	KUNIT_EXPECT_TRUE(test, whole->data_ready);
-	KUNIT_EXPECT_TRUE(test, all_zero(whole->data, whole->size));
-	/* Once ready, the data is the entry's: never zeroed again. */
-	memset(whole->data, 0x3c, 10);
-	wms_entry_data(whole);
-	KUNIT_EXPECT_EQ(test, ((u8 *)whole->data)[9], 0x3c);
-
-	around = add(test, "around", 4096, 0, NULL);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(around));
-	data = around->data;
-	memset(data, 0xa5, 4096);
-	down_write(&around->data_lock);
-	wms_data_init_locked(around, 100, 50);
-	up_write(&around->data_lock);
-	KUNIT_EXPECT_TRUE(test, around->data_ready);
-	KUNIT_EXPECT_TRUE(test, all_zero(data, 100));
-	KUNIT_EXPECT_EQ(test, data[100], 0xa5);
-	KUNIT_EXPECT_EQ(test, data[149], 0xa5);
-	KUNIT_EXPECT_TRUE(test, all_zero(data + 150, 4096 - 150));
-
-	wms_entry_put(whole);
-	wms_entry_put(around);
 }
 
 static void wms_add_existing_returns_it(struct kunit *test)
@@ -931,7 +893,6 @@ static struct kunit_case wms_registry_test_cases[] = {
 	KUNIT_CASE(wms_reinit_is_clean),
 	KUNIT_CASE(wms_stats_counters),
 	KUNIT_CASE(wms_failed_alloc_changes_nothing),
-	KUNIT_CASE(wms_data_zeroed_on_first_use),
 	KUNIT_CASE(wms_many_entries),
 	KUNIT_CASE(wms_concurrent_add_remove),
 	{}

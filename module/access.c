@@ -102,9 +102,7 @@ ssize_t wms_data_read(struct wms_entry *entry, void __user *buf, u64 offset,
 	if (!done)
 		return 0;
 	down_read(&entry->data_lock);
-	/* Data nothing has written yet reads as zeros: see wms_data_init_locked(). */
-	if (entry->data_ready ? copy_to_user(buf, entry->data + offset, done) :
-				clear_user(buf, done))
+	if (copy_to_user(buf, entry->data + offset, done))
 		err = -EFAULT;
 	up_read(&entry->data_lock);
 	return err ?: done;
@@ -164,7 +162,6 @@ static int wms_data_write_pinned(struct wms_entry *entry, u64 offset,
 	pinned = pin_user_pages_fast(ubuf & PAGE_MASK, nr, 0, pages);
 	if (pinned == nr) {
 		down_write(&entry->data_lock);
-		wms_data_init_locked(entry, offset, len);
 		for (i = 0; i < nr; i++) {
 			size_t chunk = min_t(size_t, len, PAGE_SIZE - skip);
 			void *src = kmap_local_page(pages[i]);
@@ -200,7 +197,6 @@ static int wms_data_write_bounce(struct wms_entry *entry, u64 offset,
 		err = -EFAULT;
 	} else {
 		down_write(&entry->data_lock);
-		wms_data_init_locked(entry, offset, len);
 		memcpy(entry->data + offset, copy, len);
 		up_write(&entry->data_lock);
 	}

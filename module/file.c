@@ -47,8 +47,6 @@ int wms_file_attach(struct wms_file *wf, struct wms_entry *entry,
 {
 	int err = 0;
 
-	/* Mappings and the file's reads see the memory itself: zero it now. */
-	wms_entry_data(entry);
 	spin_lock(&wf->attach_lock);
 	if (wf->entry) {
 		err = -EBUSY;

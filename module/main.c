@@ -144,13 +144,11 @@ EXPORT_SYMBOL_GPL(wms_size);
  * Kernel callers that share an entry with user space synchronise their
  * accesses themselves.
  *
- * Context: process context. The first call on an entry nothing has
- * written yet zeroes its data (wms_add() does not), so it may sleep.
  * Return: the data, or NULL for an entry of size 0.
  */
 void *wms_data(struct wms_entry *entry)
 {
-	return wms_entry_data(entry);
+	return entry->data;
 }
 EXPORT_SYMBOL_GPL(wms_data);
 

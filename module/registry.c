@@ -181,7 +181,6 @@ static void wms_uncharge(struct wms_registry *reg, kuid_t uid, u64 size)
  * Data of up to a page is one page from the page allocator: no vmalloc
  * area, no page-table update and no TLB flush to make or undo, and about
  * 150 bytes less kernel memory per entry. Larger data is vmalloc'ed.
- * It is not zeroed here: see wms_data_init_locked().
  */
 static void *wms_data_alloc(size_t size)
 {
@@ -192,8 +191,8 @@ static void *wms_data_alloc(size_t size)
 	if (wms_should_fail_alloc(size))
 		return NULL;
 	if (size > PAGE_SIZE)
-		return __vmalloc(size, WMS_GFP_ENTRY);
-	page = alloc_page(WMS_GFP_ENTRY);
+		return __vmalloc(size, WMS_GFP_ENTRY | __GFP_ZERO);
+	page = alloc_page(WMS_GFP_ENTRY | __GFP_ZERO);
 	return page ? page_address(page) : NULL;
 }
 
@@ -217,50 +216,6 @@ struct page *wms_data_page(struct wms_entry *entry, unsigned long pgoff)
 	void *addr = entry->data + (pgoff << PAGE_SHIFT);
 
 	return is_vmalloc_addr(addr) ? vmalloc_to_page(addr) : virt_to_page(addr);
-}
-
-/**
- * wms_data_init_locked() - give an entry's data its initial zeros, once
- * @entry: a referenced entry
- * @offset: first byte of a range the caller stores next
- * @len: bytes of that range (0: none)
- *
- * The data is allocated uninitialised: an entry that is made and removed
- * unread, or whose first write covers it all, is never zeroed. Until this
- * is called every reader sees zeros. The first writer zeroes what it will
- * not overwrite itself, under @entry->data_lock held for writing, and
- * marks the data ready; later calls do nothing.
- */
-void wms_data_init_locked(struct wms_entry *entry, u64 offset, size_t len)
-{
-	lockdep_assert_held_write(&entry->data_lock);
-	if (entry->data_ready)
-		return;
-	memset(entry->data, 0, offset);
-	memset(entry->data + offset + len, 0, entry->size - offset - len);
-	/* Pairs with smp_load_acquire() in wms_entry_data(). */
-	smp_store_release(&entry->data_ready, true);
-}
-
-/**
- * wms_entry_data() - an entry's data, for direct access
- * @entry: a referenced entry
- *
- * Zeroes the data first if nothing has written it yet, so that a mapping or
- * a kernel caller sees zeros and never what the memory held before.
- *
- * Context: process context; may sleep.
- * Return: the data, or NULL for an entry of size 0.
- */
-void *wms_entry_data(struct wms_entry *entry)
-{
-	might_sleep();
-	if (!smp_load_acquire(&entry->data_ready)) {
-		down_write(&entry->data_lock);
-		wms_data_init_locked(entry, 0, 0);
-		up_write(&entry->data_lock);
-	}
-	return entry->data;
 }
 
 static void wms_entry_release(struct kref *ref)
@@ -432,7 +387,6 @@ static struct wms_entry *wms_entry_create(struct wms_registry *reg,
 	entry->gid = owner->gid;
 	entry->mode = owner->mode & 0777;
 	atomic_set(&entry->attached, 0);
-	entry->data_ready = !size;
 	entry->ctime_ns = ktime_get_real_ns();
 	entry->name_len = len;
 	memcpy(entry->name, name, len + 1);

@@ -57,8 +57,8 @@ struct wms_owner {
  * @ref: references; the registry holds one while the entry is registered
  * @data_lock: makes each read and write of @data atomic against the others
  * @reg: the registry that made the entry (for uncharging its bytes)
- * @data: @size bytes, a page or vmalloc'ed (NULL if the size is 0); reads
- *	as zeros until written (see @data_ready)
+ * @data: zero-filled memory of @size bytes, a page or vmalloc'ed (NULL if
+ *	the size is 0)
  * @size: bytes of @data, fixed at creation
  * @id: position in the registry's array and the LIST cursor; never reused
  * @slot: index in the registry's array, or WMS_NO_SLOT once removed
@@ -66,16 +66,13 @@ struct wms_owner {
  * @gid: owning group
  * @mode: permission bits
  * @attached: open files attached to the entry
- * @data_ready: @data holds the entry's bytes; until then it is uninitialised
- *	memory that every reader sees as zeros. Set once, under @data_lock
- *	held for writing, by the first write, the first attach or wms_data()
  * @ctime_ns: creation time, CLOCK_REALTIME
  * @rcu: frees the struct after a grace period (the index is read under RCU)
  * @name_len: strlen(@name)
  * @name: the name, NUL-terminated
  *
- * Everything but @ref, @attached, @slot, @data_ready and the contents of
- * @data is fixed once the entry is registered.
+ * Everything but @ref, @attached, @slot and the contents of @data is fixed
+ * once the entry is registered.
  */
 struct wms_entry {
 	struct rhash_head node;
@@ -90,7 +87,6 @@ struct wms_entry {
 	kgid_t gid;
 	umode_t mode;
 	atomic_t attached;
-	bool data_ready;
 	u64 ctime_ns;
 	struct rcu_head rcu;
 	size_t name_len;
@@ -193,8 +189,6 @@ u64 wms_registry_user_bytes(struct wms_registry *reg, kuid_t uid);
 const char *wms_add_failure_name(enum wms_add_failure failure);
 
 struct page *wms_data_page(struct wms_entry *entry, unsigned long pgoff);
-void wms_data_init_locked(struct wms_entry *entry, u64 offset, size_t len);
-void *wms_entry_data(struct wms_entry *entry);
 
 void wms_entry_get(struct wms_entry *entry);
 void wms_entry_put(struct wms_entry *entry);
