@@ -49,9 +49,12 @@ static struct wms_dev wms_dev;
  * so what is copied out is only the output fields. The struct is smaller
  * than a page, so a fault in the bytes skipped would also be a fault in the
  * fields after them: -EFAULT is returned exactly when copying all of it
- * would fail.
+ * would fail. Always inlined, so that @size is a constant at each call and
+ * hardened usercopy checks the stack object at build time.
  */
-static int wms_copy_named_in(void *karg, const void __user *uarg, size_t size)
+static __always_inline int wms_copy_named_in(void *karg,
+					     const void __user *uarg,
+					     size_t size)
 {
 	const size_t name_size = WMS_NAME_MAX + 1;
 
