@@ -10,8 +10,9 @@
 # wms.ko as a module of it (WMS_MODULE=1). Then boots it on a host directory
 # ($WMS_CACHE/uml-root, rebuilt each run: busybox, wms.ko, the static test
 # binaries, userspace-test/uml/test.sh as /test.sh) and runs wms_test,
-# wms_attach_test, wms_security_test, wmsctl_test.sh, wms_failnth_test and
-# a kmemleak scan after rmmod (see userspace-test/uml/test.sh).
+# wms_attach_test, wms_security_test, wmsctl_test.sh, wms_failnth_test,
+# wms_fuzz (100,000 operations, seed 1) and a kmemleak scan after rmmod (see
+# userspace-test/uml/test.sh).
 #
 # The first run builds the kernel (about 7-8 minutes on two cores); later
 # runs rebuild only what changed (wms.ko) and take only the run.
@@ -25,10 +26,13 @@
 # WMSCTL_TEST_BULK (entries of wmsctl_test.sh's bulk comparison; default 200
 # here, 1000 in the Debian VMs: slow under KASAN on UML),
 # WMS_UML_ENDURANCE=1 (also run userspace-test/endurance.sh; it takes long;
-# WMS_ENDURANCE_CYCLES and WMS_ENDURANCE_SECONDS are passed on), for
+# WMS_ENDURANCE_CYCLES and WMS_ENDURANCE_SECONDS are passed on),
+# WMS_FUZZ_OPS and WMS_FUZZ_SEED (wms_fuzz's -n and -s, default 100000 and
+# 1), WMS_FUZZ_TIMEOUT (seconds; default from the ops at 200 ops/s), for
 # debugging: WMS_UML_SUITES (default "wms_test wms_attach_test
-# wms_security_test wmsctl_test wms_failnth_test"), WMS_FAILNTH_ARGS (e.g.
-# "-x -v mmap"), WMS_UML_SUITE_TIMEOUT (seconds per suite, default 900).
+# wms_security_test wmsctl_test wms_failnth_test wms_fuzz"),
+# WMS_FAILNTH_ARGS (e.g. "-x -v mmap"), WMS_UML_SUITE_TIMEOUT (seconds per
+# suite, default 900).
 #
 # Output: the console in $WMS_CACHE/logs/uml-debug.log; last line
 # "uml-debug: P passed, F failed"; exit status 1 if anything failed (a
@@ -53,12 +57,14 @@ mkdir -p "$LOG_DIR" "$WMS_CACHE/locks"
 
 # What the kernel must have: kunit/.kunitconfig's debug options (minus
 # KUNIT), and what the suites, the root on hostfs and the fault injection
-# need. Checked against the final .config: olddefconfig drops silently
-# what it cannot satisfy.
+# need (wms_failnth_test names each failed allocation's call site through
+# the kmem trace events: EVENT_TRACING). Checked against the final .config:
+# olddefconfig drops silently what it cannot satisfy.
 CONFIGS=(
 	DEBUG_KERNEL KASAN KASAN_VMALLOC PROVE_LOCKING PROVE_RCU DEBUG_KMEMLEAK
 	DEBUG_LIST FAULT_INJECTION FAILSLAB FAIL_PAGE_ALLOC
 	FAULT_INJECTION_DEBUG_FS DEBUG_FS DEBUG_FS_ALLOW_ALL
+	FTRACE EVENT_TRACING
 	HOSTFS DEVTMPFS DEVTMPFS_MOUNT PROC_FS PROC_SYSCTL SYSFS TMPFS SHMEM
 	BINFMT_ELF BINFMT_SCRIPT NET UNIX MODULES MODULE_UNLOAD CGROUPS MEMCG
 	MULTIUSER FUTEX EPOLL STDERR_CONSOLE TTY NULL_CHAN SYSCTL
@@ -184,23 +190,12 @@ build_kernel() {
 build_binaries() {
 	ensure_pkgs busybox-static gcc make gcc-multilib libc6-dev-i386
 	ensure_source_tree
-	local ksft="$WMS_SRC/tools/testing/selftests" t
+	local ksft="$WMS_SRC/tools/testing/selftests"
 	(
 		flock 9
 		make -s -C "$WMS_ROOT/userspace-test" O="$BINDIR" KSFT="$ksft" >&2
 		make -s -C "$WMS_ROOT/tools" O="$BINDIR" STATIC=1 >&2
 		install -m 0755 "$WMS_ROOT/userspace-test/wmsctl_test.sh" "$BINDIR/"
-		# Until userspace-test/Makefile builds them: the same flags.
-		for t in wms_failnth_test wms_load; do
-			local src="$WMS_ROOT/userspace-test/$t.c"
-			[ -f "$src" ] || continue
-			if [ ! -x "$BINDIR/$t" ] || [ "$src" -nt "$BINDIR/$t" ] ||
-			   [ "$WMS_ROOT/include/uapi/linux/wms.h" -nt "$BINDIR/$t" ]; then
-				gcc -m64 -O2 -Wall -Wextra -Werror -static -pthread \
-					-I"$WMS_ROOT/include/uapi" -I"$WMS_ROOT/include" \
-					-I"$ksft" -o "$BINDIR/$t" "$src"
-			fi
-		done
 	) 9>"$WMS_CACHE/locks/userspace-test.lock"
 }
 
@@ -216,7 +211,7 @@ make_root() {
 	done
 	install -m 0644 "$BUILD/wms/module/wms.ko" "$ROOT/wms.ko"
 	for f in wms_test wms_attach_test wms_security_test wms_failnth_test \
-		 wms_load wms_demo wmsctl wmsctl_test.sh; do
+		 wms_fuzz wms_load wms_demo wmsctl wmsctl_test.sh; do
 		[ -e "$BINDIR/$f" ] && install -m 0755 "$BINDIR/$f" "$ROOT/$f"
 	done
 	install -m 0755 "$WMS_ROOT/userspace-test/uml/test.sh" "$ROOT/test.sh"
@@ -230,6 +225,9 @@ make_root() {
 		[ -n "${WMS_UML_SUITES:-}" ] && echo "WMS_UML_SUITES=\"$WMS_UML_SUITES\""
 		[ -n "${WMS_FAILNTH_ARGS:-}" ] && echo "WMS_FAILNTH_ARGS=\"$WMS_FAILNTH_ARGS\""
 		[ -n "${WMS_UML_SUITE_TIMEOUT:-}" ] && echo "WMS_UML_SUITE_TIMEOUT=$WMS_UML_SUITE_TIMEOUT"
+		[ -n "${WMS_FUZZ_OPS:-}" ] && echo "WMS_FUZZ_OPS=$WMS_FUZZ_OPS"
+		[ -n "${WMS_FUZZ_SEED:-}" ] && echo "WMS_FUZZ_SEED=$WMS_FUZZ_SEED"
+		[ -n "${WMS_FUZZ_TIMEOUT:-}" ] && echo "WMS_FUZZ_TIMEOUT=$WMS_FUZZ_TIMEOUT"
 		:
 	} > "$ROOT/etc/wms-uml.conf"
 }
@@ -256,7 +254,8 @@ run_uml() {
 		die "no kernel in $BUILD: run 'uml-debug.sh build' first"
 	fi
 	build_binaries
-	for f in wms_test wms_attach_test wms_security_test wmsctl wmsctl_test.sh; do
+	for f in wms_test wms_attach_test wms_security_test wms_failnth_test \
+		 wms_fuzz wms_load wmsctl wmsctl_test.sh; do
 		[ -x "$BINDIR/$f" ] || die "$BINDIR/$f missing after the build"
 	done
 	make_root
@@ -272,7 +271,7 @@ run_uml() {
 		uml_dir="$WMS_CACHE/tmp/uml" con=null con0=fd:0,fd:1 ssl=null \
 		</dev/null 2>&1 |
 		tee "$LOG" | grep --line-buffered -E \
-		'^(### |WMS-CHECK|WMS-HARNESS|WMS-RESULT|# fail-nth|# Totals|not ok )'
+		'^(### |WMS-CHECK|WMS-HARNESS|WMS-RESULT|# fail-nth|# fuzz|# ran |# DIVERGENCE|# Totals|not ok )'
 	rc=${PIPESTATUS[0]}
 	set -e
 	say "UML exited with status $rc after $((SECONDS - t0)) s"

@@ -5,9 +5,8 @@
  * open of /dev/wms, ATTACH, read, write, pread, pwrite, lseek, mmap, munmap,
  * close) runs with /proc/thread-self/fail-nth set to 1, 2, 3, ... until it
  * succeeds without a fault being consumed. Each time it must either fail
- * with ENOMEM (pass 2: with an errno) or succeed, and afterwards these must
- * be exactly as a failed call (nothing changed) or a successful one leaves
- * them:
+ * with ENOMEM or succeed, and afterwards these must be exactly as a failed
+ * call (nothing changed) or a successful one leaves them:
  *
  *   - the registry: the LIST snapshot (names, sizes, owners, modes) and the
  *     INFO of every entry (size, owner, mode, attached, creation time), and
@@ -17,41 +16,53 @@
  *   - the per-user quota: the unprivileged caller can add exactly the room
  *     its quota has left, and not one byte more;
  *   - the memory cgroup the caller runs in: memory.current (per-cpu charge
- *     stocks drained) within CG_NOISE of what it was;
+ *     stocks drained) within CG_NOISE of what it was (passes 1 and 3);
  *   - once every entry is removed and the caller has exited, wms holds no
- *     byte (no reference was leaked).
+ *     byte (no reference was leaked); kmemleak runs after the whole suite
+ *     (userspace-test/uml/test.sh).
  *
- * Fixtures (select with -f NAME, calls with -v NAME, see -h):
- *   failnth      pass 1: failslab and fail_page_alloc at their defaults
- *                (ignore-gfp-wait=Y), so besides wms's own fault points
- *                (wms_should_fail_alloc()) only the kernel's non-sleeping
- *                allocations consume fail-nth (mmap and munmap: the maple
- *                tree's GFP_NOWAIT preallocation, retried with GFP_KERNEL);
- *                fail_wms/times (debugfs) tells whose each injected failure
- *                was, and the number of wms's failure points of each call
- *                must be the number of allocation sites it goes through
- *                (hard-coded below).
- *   failnth_all  pass 2: failslab/ignore-gfp-wait=N as well, so kernel
- *                slab allocations on the way (rhashtable, anon inode file,
- *                VFS, kmemleak's metadata) fail too: the call must fail
- *                cleanly with an errno and change nothing; no count to match.
- *   summary      "# fail-nth: N distinct failure points reached; M
- *                allocation sites in the code" over pass 1 (N must be M).
+ * The failure points of each call are counted and compared with a table
+ * derived from the code (enum site and scens[] below: which allocation
+ * each one is), in three passes, one fixture each:
+ *   failnth        pass 1: wms's own hooks (wms_should_fail_alloc(), the
+ *                  fail_wms attribute): their number and order. Besides
+ *                  them only the kernel's non-sleeping slab allocations
+ *                  consume fail-nth (failslab's ignore-gfp-wait=Y); those
+ *                  are counted apart. fail_wms/times tells whose each
+ *                  injected failure was.
+ *   failnth_all    pass 2: failslab/ignore-gfp-wait=N: every slab
+ *                  allocation of the call (wms's, and the kernel's on the
+ *                  way: vmalloc, kmemleak, VFS, mm) plus the hooks, which
+ *                  must be the table's sequence exactly, each named by its
+ *                  call site through the kmem:kmalloc/kmem_cache_alloc trace
+ *                  events (failed ones only), and each failing the call or
+ *                  absorbed as the code says.
+ *   failnth_pages  pass 3: fail_page_alloc for every page allocation:
+ *                  checked as above and counted; the data's pages are told
+ *                  apart by their place after the data hook.
+ *   peak           a failed ADD leaves peak_bytes as it was, with a size
+ *                  that makes a charge visible in it.
+ *   summary        per call the failure points against the table, the
+ *                  total, and "# fail-nth: N distinct failure points
+ *                  reached; M allocation sites in the code" (N must be M).
  *
  * Scenarios are chosen so that every allocation site is reached: a new
  * entry added by a uid that owns nothing yet (its per-uid record), with data
- * (size > 0), with the entry array full (it grows from 0 to 16 slots, then
- * to 2 * (entries + 1) when full: at 16 and 34 entries), a REMOVE that
- * shrinks the array (the smaller array is an allocation whose failure is
- * absorbed: the call succeeds either way), a WRITE and a pwrite whose
- * source is a mapping of the entry itself (the bounce buffer: other writes
- * pin the source's pages) and open (the per-file state).
+ * (vmalloc'ed, and of one page), with the entry array full (it grows from 0
+ * to 16 slots, then to 2 * (entries + 1) when full: at 16 and 34 entries), a
+ * REMOVE that shrinks the array (the smaller array is an allocation whose
+ * failure is absorbed: the call succeeds either way), a WRITE over 17 source
+ * pages (the page-pointer array), a WRITE and a pwrite whose source is a
+ * mapping of the entry itself (the bounce buffer: other writes pin the
+ * source's pages), open (the per-file state) and mmap (its anon file).
  *
  * Needs root, wms.ko loaded with an empty registry, CONFIG_FAULT_INJECTION
  * (else every test is skipped: the Debian kernels lack it), cgroup2 with
- * the memory controller, debugfs for the attribution (optional). Changes
- * max_user_bytes to QUOTA while it runs, and the fault attributes' verbose
- * and times (and ignore-gfp-wait in pass 2); restores all of them.
+ * the memory controller, debugfs (fault attributes) and tracefs with the
+ * kmem events. Changes max_user_bytes to QUOTA while it runs (the peak test
+ * max_entry_size and max_total_bytes if need be), the fault attributes'
+ * verbose, times, ignore-gfp-wait, ignore-gfp-highmem, min-order and
+ * cache-filter, and makes a tracefs instance; restores all of them.
  * Entries are named "fnth.*" and removed at the end of every iteration.
  */
 #define _GNU_SOURCE
@@ -104,47 +115,130 @@ typedef unsigned long long ull;
 #define ACT_UID		61001		/* the unprivileged caller */
 #define ACT_GID		61001
 #define QUOTA		(4 * MiB)	/* max_user_bytes while testing */
-#define BIG		MiB		/* data of a new entry */
+#define BIG		MiB		/* data of a new entry (vmalloc'ed) ... */
+#define PAGE		4096ULL		/* ... or one page */
 #define DSZ		(64 * KiB)	/* data of the caller's entry */
 #define PIO		4096		/* pread/pwrite length ... */
 #define POFF		8192		/* ... and offset */
 #define CG_NOISE	(64 * KiB)	/* memory.current tolerance */
+#define BIG3		(3 * 4096ULL)	/* ... in pass 3 */
 #define MAX_N_WMS	16		/* pass 1: give up after so many faults */
-#define MAX_N_ALL	600		/* pass 2 */
+#define MAX_N_ALL	600		/* passes 2 and 3 */
+#define TRIES		6		/* pass 2: runs at one fail-nth value */
 #define MAXREC		96
 #define NAME_LEN	(WMS_NAME_MAX + 1)
 #define UPTR(p)		((__u64)(uintptr_t)(p))
 
 /*
- * The allocation sites: every call of wms_should_fail_alloc() in module/ (*.c)
- * (`grep -n wms_should_fail_alloc -r module/`, the definition in fault.c
- * aside). Inside the VM the sources are not at hand: keep this in step.
+ * The failure points, by the attribute that fails them:
+ *
+ * - fail_wms: wms_should_fail_alloc(), which wms calls before each of its
+ *   allocations on behalf of a caller (`grep -n wms_should_fail_alloc -r
+ *   module/`, the definition in fault.c aside): S_*. Reached in every pass.
+ * - failslab with ignore-gfp-wait=N (pass 2): every slab allocation the
+ *   call makes, wms's own (A_*) and the kernel's on the way (K_*), each
+ *   named by its call site through the kmem trace events.
+ * - fail_page_alloc with ignore-gfp-wait=N, ignore-gfp-highmem=N and
+ *   min-order=0 (pass 3): every page allocation; no trace event names them
+ *   (kmem:mm_page_alloc is not emitted for an injected failure), so only
+ *   P_* are told apart, by their place after wms's hooks.
+ *
+ * The allocation sites of module/ and what reaches them:
+ *   registry.c wms_charge()         kzalloc(wms_user)     S_USER, A_USER
+ *   registry.c wms_entry_create()   kzalloc(entry+name)   S_ENTRY, A_ENTRY
+ *              rhashtable_insert_fast()                   not reached (below)
+ *   registry.c wms_data_alloc()     __vmalloc(size)       S_DATA, K_VM_*,
+ *                                                         K_VMAP_AREA, K_LEAK_*,
+ *                                                         P_VM_PAGES
+ *                                   alloc_page()          S_DATA, P_DATA_PAGE
+ *   registry.c wms_slots_alloc()    kvmalloc_array()      S_SLOTS, A_SLOTS
+ *              (grow, and the absorbed shrink)
+ *   access.c wms_data_write_pinned() kvmalloc_array()     A_PINS (no hook)
+ *              (page pointers of a write over more than 16 pages)
+ *   access.c wms_data_write_bounce() kvmalloc(len)        S_BOUNCE, A_BOUNCE
+ *   dev.c wms_open()                kzalloc(wms_file)     S_FILE, A_FILE
+ *   file.c wms_file_mmap()          anon_inode_getfile()  K_D_ALLOC, K_FILE
+ * and kmemleak allocates its metadata for every slab object and vmalloc area
+ * (K_LEAK_OBJ, absorbed: it falls back to its pool), the VFS and mm for
+ * open(2), mmap(2) and munmap(2) (K_GETNAME, K_FILE, K_HOSTFS, K_VMA,
+ * K_MAPLE*).
+ *
+ * Not reached by fail-nth, and why:
+ *   - rhashtable_insert_fast() in wms_entry_create() allocates (GFP_ATOMIC,
+ *     a bucket table in rhashtable_insert_rehash()) only when the table is
+ *     over 100% full or a chain passes 16 entries; it grows at 75% in a
+ *     worker (whose fail-nth is not the caller's). The index starts at 64
+ *     buckets and these scenarios hold at most 36 entries.
+ *   - vm_insert_page() in wms_file_mmap() allocates a page table only if no
+ *     page table covers the address yet; in the caller's address space one
+ *     does (pass 3 sees no page allocation in mmap).
+ *   - KASAN's shadow of a vmalloc area: UML maps the whole shadow at boot.
+ *   - Without CONFIG_FAULT_INJECTION (the Debian kernels) nothing is.
+ *
+ * Inside the VM the sources are not at hand: keep this in step with them.
  */
 enum site {
-	S_USER,		/* registry.c wms_charge(): the per-uid record */
-	S_ENTRY,	/* registry.c wms_entry_create(): entry struct + name */
-	S_DATA,		/* registry.c wms_data_alloc(): the data (vmalloc) */
-	S_SLOTS,	/* registry.c wms_slots_alloc(): the entry array (grow, shrink) */
-	S_BOUNCE,	/* access.c wms_data_write_bounce(): a write's bounce buffer */
-	S_FILE,		/* dev.c wms_open(): the per-file state */
+	/* wms's hooks (fail_wms) */
+	S_USER, S_ENTRY, S_DATA, S_SLOTS, S_BOUNCE, S_FILE,
+	/* wms's slab allocations (failslab, call site in wms.ko) */
+	A_USER, A_ENTRY, A_SLOTS, A_PINS, A_BOUNCE, A_FILE,
+	/* the kernel's slab allocations on the way (failslab) */
+	K_VM_STRUCT, K_VMAP_AREA, K_LEAK_SCAN, K_VM_PAGES, K_LEAK_OBJ,
+	K_GETNAME, K_FILE, K_HOSTFS, K_VMA, K_MAPLE, K_MAPLE_BULK, K_D_ALLOC,
+	/* page allocations (fail_page_alloc), told apart by their place */
+	P_DATA_PAGE, P_VM_PAGES,
 	NR_SITES
 };
 
-static const char *const site_name[NR_SITES] = {
-	[S_USER] = "per-uid record (registry.c wms_charge)",
-	[S_ENTRY] = "entry struct (registry.c wms_entry_create)",
-	[S_DATA] = "data (registry.c wms_data_alloc)",
-	[S_SLOTS] = "entry array (registry.c wms_slots_alloc)",
-	[S_BOUNCE] = "bounce buffer (access.c wms_data_write_bounce)",
-	[S_FILE] = "per-file state (dev.c wms_open)",
+#define NR_HOOKS	(S_FILE + 1)
+
+static const struct {
+	const char *name;
+	/*
+	 * How the trace names it: the call site's function as the kmem events
+	 * print it (".constprop.0" and such dropped); WMS_KO for any function
+	 * of wms.ko (inlining decides which); "" for an allocation without a
+	 * trace event (kmem_cache_alloc_bulk()); NULL for hooks and pages.
+	 */
+	const char *fn;
+} sites[NR_SITES] = {
+#define WMS_KO "[wms]"
+	[S_USER] = { "hook: per-uid record (registry.c wms_charge)" },
+	[S_ENTRY] = { "hook: entry struct (registry.c wms_entry_create)" },
+	[S_DATA] = { "hook: data (registry.c wms_data_alloc)" },
+	[S_SLOTS] = { "hook: entry array (registry.c wms_slots_alloc)" },
+	[S_BOUNCE] = { "hook: bounce buffer (access.c wms_data_write_bounce)" },
+	[S_FILE] = { "hook: per-file state (dev.c wms_open)" },
+	[A_USER] = { "kzalloc of the per-uid record (registry.c wms_charge)", WMS_KO },
+	[A_ENTRY] = { "kzalloc of the entry (registry.c wms_entry_create)", WMS_KO },
+	[A_SLOTS] = { "kvmalloc_array of the entry array (registry.c wms_slots_alloc)", WMS_KO },
+	[A_PINS] = { "kvmalloc_array of the pinned pages (access.c wms_data_write_pinned)", WMS_KO },
+	[A_BOUNCE] = { "kvmalloc of the bounce buffer (access.c wms_data_write_bounce)", WMS_KO },
+	[A_FILE] = { "kzalloc of the per-file state (dev.c wms_open)", WMS_KO },
+	[K_VM_STRUCT] = { "vmalloc: struct vm_struct (__get_vm_area_node)", "__get_vm_area_node" },
+	[K_VMAP_AREA] = { "vmalloc: struct vmap_area (alloc_vmap_area)", "alloc_vmap_area" },
+	[K_LEAK_SCAN] = { "kmemleak: scan area of the vmap_area (kmemleak_scan_area)", "kmemleak_scan_area" },
+	[K_VM_PAGES] = { "vmalloc: the page array (__vmalloc_area_node)", "__vmalloc_node_range" },
+	[K_LEAK_OBJ] = { "kmemleak: metadata of each object (__create_object)", "__create_object" },
+	[K_GETNAME] = { "open(2): the path name (getname_flags)", "getname_flags" },
+	[K_FILE] = { "struct file (alloc_empty_file: open(2), anon_inode_getfile)", "__alloc_file" },
+	[K_HOSTFS] = { "open(2): the walk through the hostfs root (hostfs_permission -> dentry_name)", "dentry_name" },
+	[K_VMA] = { "mmap(2): struct vm_area_struct (vm_area_alloc)", "vm_area_alloc" },
+	[K_MAPLE] = { "mmap/munmap: a maple tree node (mas_alloc_nodes)", "mas_alloc_nodes" },
+	[K_MAPLE_BULK] = { "mmap/munmap: maple tree nodes in bulk (kmem_cache_alloc_bulk, untraced)", "" },
+	[K_D_ALLOC] = { "mmap: the dentry of the anon file (anon_inode_getfile -> d_alloc_pseudo)", "__d_alloc" },
+	[P_DATA_PAGE] = { "page: data of up to a page (registry.c wms_data_alloc alloc_page)" },
+	[P_VM_PAGES] = { "page: vmalloc'ed data pages (registry.c wms_data_alloc __vmalloc)" },
+#undef WMS_KO
 };
 
 enum scen_id {
 	SC_ADD_NEW_EMPTY, SC_ADD_NEW_GROW16, SC_ADD_NEW_GROW34, SC_ADD_NEW_KNOWN,
-	SC_ADD_NEW_SIZE0, SC_ADD_EXISTING, SC_REMOVE, SC_REMOVE_SHRINK, SC_INFO,
-	SC_READ, SC_WRITE, SC_WRITE_17, SC_WRITE_SELF, SC_LIST, SC_OPEN,
-	SC_ATTACH, SC_FREAD, SC_FWRITE, SC_FPREAD, SC_FPWRITE, SC_FPWRITE_SELF,
-	SC_LSEEK, SC_MMAP, SC_MUNMAP, SC_CLOSE, SC_CLOSE_LAST, NR_SCEN
+	SC_ADD_NEW_PAGE, SC_ADD_NEW_SIZE0, SC_ADD_EXISTING, SC_REMOVE,
+	SC_REMOVE_SHRINK, SC_INFO, SC_READ, SC_WRITE, SC_WRITE_17, SC_WRITE_SELF,
+	SC_LIST, SC_OPEN, SC_ATTACH, SC_FREAD, SC_FWRITE, SC_FPREAD, SC_FPWRITE,
+	SC_FPWRITE_SELF, SC_LSEEK, SC_MMAP, SC_MUNMAP, SC_CLOSE, SC_CLOSE_LAST,
+	NR_SCEN
 };
 
 /* What the caller process prepares before the call is armed. */
@@ -154,70 +248,133 @@ enum scen_id {
 #define P_CLOSE		0x08	/* ... and closed again (the mapping stays) */
 #define P_REMOVE	0x10	/* UNAME removed (its memory stays) */
 
+/* One failure point: its site, and whether its failure fails the call. */
+struct pt {
+	unsigned char site;
+	bool fails;
+};
+
+#define MAXPTS		24
+
 struct scen {
 	const char *label;
 	int fill;		/* root's size-0 entries, made first */
 	bool udata;		/* then UNAME: ACT_UID's, DSZ bytes, 0600 */
 	int grow;		/* 1: the ADD must grow the array, 0: must not, -1: n/a */
-	int nsites;		/* pass 1: its failure points, in order */
-	enum site sites[4];
-	bool absorbed;		/* its failure point does not fail the call */
 	unsigned int prep;	/* P_* */
+	int n1;			/* pass 1: wms's hooks, in order */
+	struct pt p1[4];
+	int n2;			/* pass 2: every slab allocation and hook, in order */
+	struct pt p2[MAXPTS];
 };
 
+#define F(s)	{ s, true }	/* its failure fails the call with ENOMEM */
+#define AB(s)	{ s, false }	/* its failure is absorbed: the call succeeds */
+
 /*
- * The expected failure points of each call, in the order the call reaches
- * them (pass 1). A new entry: wms_charge() allocates the per-uid record if
- * the uid owns nothing (and size > 0), then the entry, its data (size > 0),
- * and last the array if it is full. A write pins the source's pages and
- * copies from them (no allocation of wms's up to 16 pages; for more, an
- * array of page pointers, which has no fault point of its own and whose
- * failure falls back to the bounce buffer); only when the source is a
- * mapping of the entry itself (or cannot be pinned) does it copy through
- * a bounce buffer first.
+ * Pass 2's sequences, spelled out once. Each slab object is followed by
+ * kmemleak's metadata for it (K_LEAK_OBJ). A vmalloc: vm_struct, vmap_area
+ * (and kmemleak's scan area of it), the page array, then kmemleak's object
+ * for the area itself (kmemleak_vmalloc()). Then the pages (pass 3).
+ */
+#define SEQ_LEAK(s)	F(s), AB(K_LEAK_OBJ)
+#define SEQ_VMALLOC							\
+	F(S_DATA), SEQ_LEAK(K_VM_STRUCT), SEQ_LEAK(K_VMAP_AREA),	\
+	AB(K_LEAK_SCAN), SEQ_LEAK(K_VM_PAGES), AB(K_LEAK_OBJ)
+#define SEQ_USER	F(S_USER), SEQ_LEAK(A_USER)
+#define SEQ_ENTRY	F(S_ENTRY), SEQ_LEAK(A_ENTRY)
+#define SEQ_GROW	F(S_SLOTS), SEQ_LEAK(A_SLOTS)
+/* mas_preallocate(): one node, then the rest (6 here) in bulk. */
+#define SEQ_MAPLE							\
+	SEQ_LEAK(K_MAPLE), F(K_MAPLE_BULK), AB(K_LEAK_OBJ), AB(K_LEAK_OBJ), \
+	AB(K_LEAK_OBJ), AB(K_LEAK_OBJ), AB(K_LEAK_OBJ), AB(K_LEAK_OBJ)
+
+/*
+ * A new entry: wms_charge() allocates the per-uid record if the uid owns
+ * nothing (and size > 0), then the entry, its data (size > 0), and last the
+ * array if it is full. A write pins the source's pages and copies from them
+ * (no allocation up to 16 pages; for more an array of page pointers, with
+ * no hook of its own, whose failure falls back to the bounce buffer); only
+ * when the source is a mapping of the entry itself (or cannot be pinned) does
+ * it copy through a bounce buffer first.
  */
 static const struct scen scens[NR_SCEN] = {
 	[SC_ADD_NEW_EMPTY] = { "ADD new (uid owns nothing, 1 MiB, array 0 -> 16 slots)",
-		0, false, 1, 4, { S_USER, S_ENTRY, S_DATA, S_SLOTS } },
+		0, false, 1, 0,
+		4, { F(S_USER), F(S_ENTRY), F(S_DATA), F(S_SLOTS) },
+		18, { SEQ_USER, SEQ_ENTRY, SEQ_VMALLOC, SEQ_GROW } },
 	[SC_ADD_NEW_GROW16] = { "ADD new (uid owns nothing, 1 MiB, 16 entries: array 16 -> 34)",
-		16, false, 1, 4, { S_USER, S_ENTRY, S_DATA, S_SLOTS } },
+		16, false, 1, 0,
+		4, { F(S_USER), F(S_ENTRY), F(S_DATA), F(S_SLOTS) },
+		18, { SEQ_USER, SEQ_ENTRY, SEQ_VMALLOC, SEQ_GROW } },
 	[SC_ADD_NEW_GROW34] = { "ADD new (uid owns nothing, 1 MiB, 34 entries: array 34 -> 70)",
-		34, false, 1, 4, { S_USER, S_ENTRY, S_DATA, S_SLOTS } },
+		34, false, 1, 0,
+		4, { F(S_USER), F(S_ENTRY), F(S_DATA), F(S_SLOTS) },
+		18, { SEQ_USER, SEQ_ENTRY, SEQ_VMALLOC, SEQ_GROW } },
 	[SC_ADD_NEW_KNOWN] = { "ADD new (uid owns an entry, 1 MiB, array not full)",
-		3, true, 0, 2, { S_ENTRY, S_DATA } },
-	[SC_ADD_NEW_SIZE0] = { "ADD new (size 0)",
-		3, true, 0, 1, { S_ENTRY } },
-	[SC_ADD_EXISTING] = { "ADD existing", 3, true, -1, 0, { 0 } },
-	[SC_REMOVE] = { "REMOVE", 3, true, -1, 0, { 0 } },
+		3, true, 0, 0,
+		2, { F(S_ENTRY), F(S_DATA) },
+		12, { SEQ_ENTRY, SEQ_VMALLOC } },
+	[SC_ADD_NEW_PAGE] = { "ADD new (uid owns an entry, 4 KiB: one page, array not full)",
+		3, true, 0, 0,
+		2, { F(S_ENTRY), F(S_DATA) },
+		4, { SEQ_ENTRY, F(S_DATA) } },
+	[SC_ADD_NEW_SIZE0] = { "ADD new (size 0)", 3, true, 0, 0,
+		1, { F(S_ENTRY) },
+		3, { SEQ_ENTRY } },
+	[SC_ADD_EXISTING] = { "ADD existing", 3, true, -1, 0 },
+	[SC_REMOVE] = { "REMOVE", 3, true, -1, 0 },
 	/* The array is reallocated smaller; without it, compacted in place. */
-	[SC_REMOVE_SHRINK] = { "REMOVE (array shrinks)", 16, true, -1, 1, { S_SLOTS },
-		true },
-	[SC_INFO] = { "INFO", 3, true, -1, 0, { 0 } },
-	[SC_READ] = { "READ", 3, true, -1, 0, { 0 } },
-	[SC_WRITE] = { "WRITE (64 KiB, source pinned)", 3, true, -1, 0, { 0 } },
-	[SC_WRITE_17] = { "WRITE (64 KiB over 17 source pages: page array)", 3, true, -1, 0, { 0 } },
+	[SC_REMOVE_SHRINK] = { "REMOVE (array shrinks)", 16, true, -1, 0,
+		1, { AB(S_SLOTS) },
+		3, { AB(S_SLOTS), AB(A_SLOTS), AB(K_LEAK_OBJ) } },
+	[SC_INFO] = { "INFO", 3, true, -1, 0 },
+	[SC_READ] = { "READ", 3, true, -1, 0 },
+	[SC_WRITE] = { "WRITE (64 KiB, source pinned)", 3, true, -1, 0 },
+	/* Without the page array the write goes through the bounce buffer. */
+	[SC_WRITE_17] = { "WRITE (64 KiB over 17 source pages: page array)", 3, true, -1, 0,
+		0, { },
+		2, { AB(A_PINS), AB(K_LEAK_OBJ) } },
 	[SC_WRITE_SELF] = { "WRITE from a mapping of the entry (bounce buffer)", 3, true, -1,
-		1, { S_BOUNCE }, false, P_TFD | P_ATTACH | P_MAP },
-	[SC_LIST] = { "LIST", 20, true, -1, 0, { 0 } },
-	[SC_OPEN] = { "open /dev/wms", 1, true, -1, 1, { S_FILE } },
-	[SC_ATTACH] = { "ATTACH", 1, true, -1, 0, { 0 }, false, P_TFD },
-	[SC_FREAD] = { "read", 1, true, -1, 0, { 0 }, false, P_TFD | P_ATTACH },
-	[SC_FWRITE] = { "write (64 KiB, source pinned)", 1, true, -1, 0, { 0 }, false,
-		P_TFD | P_ATTACH },
-	[SC_FPREAD] = { "pread", 1, true, -1, 0, { 0 }, false, P_TFD | P_ATTACH },
-	[SC_FPWRITE] = { "pwrite (4 KiB, source pinned)", 1, true, -1, 0, { 0 }, false,
-		P_TFD | P_ATTACH },
+		P_TFD | P_ATTACH | P_MAP,
+		1, { F(S_BOUNCE) },
+		3, { F(S_BOUNCE), SEQ_LEAK(A_BOUNCE) } },
+	[SC_LIST] = { "LIST", 20, true, -1, 0 },
+	/* The path walk, the struct file, then wms_open(). */
+	[SC_OPEN] = { "open /dev/wms", 1, true, -1, 0,
+		1, { F(S_FILE) },
+		9, { SEQ_LEAK(K_GETNAME), SEQ_LEAK(K_FILE), SEQ_LEAK(K_HOSTFS),
+		     F(S_FILE), SEQ_LEAK(A_FILE) } },
+	[SC_ATTACH] = { "ATTACH", 1, true, -1, P_TFD },
+	[SC_FREAD] = { "read", 1, true, -1, P_TFD | P_ATTACH },
+	[SC_FWRITE] = { "write (64 KiB, source pinned)", 1, true, -1, P_TFD | P_ATTACH },
+	[SC_FPREAD] = { "pread", 1, true, -1, P_TFD | P_ATTACH },
+	[SC_FPWRITE] = { "pwrite (4 KiB, source pinned)", 1, true, -1, P_TFD | P_ATTACH },
 	[SC_FPWRITE_SELF] = { "pwrite from a mapping of the entry (bounce buffer)", 1, true, -1,
-		1, { S_BOUNCE }, false, P_TFD | P_ATTACH | P_MAP },
-	[SC_LSEEK] = { "lseek", 1, true, -1, 0, { 0 }, false, P_TFD | P_ATTACH },
-	[SC_MMAP] = { "mmap", 1, true, -1, 0, { 0 }, false, P_TFD | P_ATTACH },
-	[SC_MUNMAP] = { "munmap (last reference of a removed entry)", 1, true, -1, 0, { 0 },
-		false, P_TFD | P_ATTACH | P_MAP | P_CLOSE | P_REMOVE },
-	[SC_CLOSE] = { "close (attached file)", 1, true, -1, 0, { 0 }, false,
-		P_TFD | P_ATTACH },
-	[SC_CLOSE_LAST] = { "close (last reference of a removed entry)", 1, true, -1, 0, { 0 },
-		false, P_TFD | P_ATTACH | P_REMOVE },
+		P_TFD | P_ATTACH | P_MAP,
+		1, { F(S_BOUNCE) },
+		3, { F(S_BOUNCE), SEQ_LEAK(A_BOUNCE) } },
+	[SC_LSEEK] = { "lseek", 1, true, -1, P_TFD | P_ATTACH },
+	/*
+	 * The VMA and the maple tree (mmap_region()), then wms_file_mmap():
+	 * vm_insert_page() (page tables, if any) and anon_inode_getfile().
+	 */
+	[SC_MMAP] = { "mmap", 1, true, -1, P_TFD | P_ATTACH,
+		0, { },
+		15, { SEQ_LEAK(K_VMA), SEQ_MAPLE, SEQ_LEAK(K_D_ALLOC),
+		      SEQ_LEAK(K_FILE) } },
+	/* The detached VMAs' tree, then a node whose failure is retried. */
+	[SC_MUNMAP] = { "munmap (last reference of a removed entry)", 1, true, -1,
+		P_TFD | P_ATTACH | P_MAP | P_CLOSE | P_REMOVE,
+		0, { },
+		11, { SEQ_MAPLE, AB(K_MAPLE), AB(K_LEAK_OBJ) } },
+	[SC_CLOSE] = { "close (attached file)", 1, true, -1, P_TFD | P_ATTACH },
+	[SC_CLOSE_LAST] = { "close (last reference of a removed entry)", 1, true, -1,
+		P_TFD | P_ATTACH | P_REMOVE },
 };
+
+#undef F
+#undef AB
 
 static bool is_add(int sc)
 {
@@ -229,9 +386,18 @@ static bool is_add_new(int sc)
 	return sc < SC_ADD_EXISTING;
 }
 
+/*
+ * A vmalloc'ed entry is 1 MiB, except in pass 3 where each of its pages is
+ * a failure point: 3 pages there. Set by the fixture, inherited by the
+ * caller process.
+ */
+static __u64 big = BIG;
+
 static __u64 new_size(int sc)
 {
-	return sc == SC_ADD_NEW_SIZE0 ? 0 : BIG;
+	if (sc == SC_ADD_NEW_SIZE0)
+		return 0;
+	return sc == SC_ADD_NEW_PAGE ? PAGE : big;
 }
 
 /* ------------------------------------------------------------------ */
@@ -685,11 +851,11 @@ struct act {
 	char probe_why[256];
 };
 
-/* Pass 1's findings, for the summary test (each test is a child). */
+/* Each pass's findings, for the summary test (each test is a child). */
 struct agg {
-	bool done[NR_SCEN];
-	int points[NR_SCEN];
-	unsigned int sites[NR_SCEN];	/* bit per enum site reached */
+	bool done[3][NR_SCEN];
+	int points[3][NR_SCEN];
+	unsigned long long sites[NR_SCEN];	/* bit per enum site reached */
 };
 
 static struct agg *agg;
@@ -881,7 +1047,8 @@ static void caller(struct act *a, int rfd, int wfd)
 	errno = 0;
 	switch (sc) {
 	case SC_ADD_NEW_EMPTY: case SC_ADD_NEW_GROW16: case SC_ADD_NEW_GROW34:
-	case SC_ADD_NEW_KNOWN: case SC_ADD_NEW_SIZE0: case SC_ADD_EXISTING:
+	case SC_ADD_NEW_KNOWN: case SC_ADD_NEW_PAGE: case SC_ADD_NEW_SIZE0:
+	case SC_ADD_EXISTING:
 		ret = ioctl(ctl, WMS_IOC_ADD, &add);
 		break;
 	case SC_REMOVE: case SC_REMOVE_SHRINK:
@@ -946,7 +1113,7 @@ static void caller(struct act *a, int rfd, int wfd)
 	if (!err) {
 		switch (sc) {
 		case SC_ADD_NEW_EMPTY: case SC_ADD_NEW_GROW16: case SC_ADD_NEW_GROW34:
-		case SC_ADD_NEW_KNOWN: case SC_ADD_NEW_SIZE0:
+		case SC_ADD_NEW_KNOWN: case SC_ADD_NEW_PAGE: case SC_ADD_NEW_SIZE0:
 			if (add.flags != WMS_ADD_CREATED || add.size != new_size(sc))
 				POST("ADD returned flags %#x size %llu, expected CREATED, %llu",
 				     add.flags, (ull)add.size, (ull)new_size(sc));
@@ -1059,6 +1226,9 @@ static void caller(struct act *a, int rfd, int wfd)
 /* The fixture                                                         */
 /* ------------------------------------------------------------------ */
 
+static bool trace;	/* -x: one line per iteration */
+static bool loud;	/* -S: the kernel logs each injected failure */
+
 /* A debugfs attribute changed for the test, and its old value. */
 struct knob {
 	char path[128];
@@ -1066,7 +1236,7 @@ struct knob {
 	bool set;
 };
 
-#define NKNOBS 8
+#define NKNOBS 16
 
 struct fx_state {
 	int fd;
@@ -1081,6 +1251,9 @@ struct fx_state {
 	struct act *a;
 	int pass;
 	char why[1024];
+	bool memcg;		/* the caller runs in st->cg (not in pass 2) */
+	char tdir[192];		/* our tracefs instance, or "" */
+	bool tmounted;
 };
 
 static int knob_set(struct fx_state *st, const char *path, const char *val)
@@ -1142,6 +1315,129 @@ static int cleanup_all(int fd)
 	}
 	for (i = 0; i < n; i++)
 		w_remove(fd, names[i]);
+	return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* Call sites of the failed slab allocations (kmem trace events)       */
+/* ------------------------------------------------------------------ */
+
+#define TRACEFS		"/sys/kernel/tracing"
+
+/*
+ * A tracefs instance of our own with kmem:kmalloc and kmem:kmem_cache_alloc
+ * enabled for failed allocations only (ptr == 0): each slab allocation that
+ * fail-nth fails leaves one event naming its call site (the function that
+ * called kmalloc() or kmem_cache_alloc()) and the bytes asked for.
+ * (Page allocations that fault injection fails are not traced: the
+ * kmem:mm_page_alloc event comes after the fault injection's early return.)
+ */
+static int trace_setup(struct fx_state *st, char *why, size_t wl)
+{
+	static const char *const ev[] = { "kmalloc", "kmem_cache_alloc" };
+	const char *root = TRACEFS;
+	char path[256];
+	unsigned int i;
+	int r;
+
+	if (access(TRACEFS "/instances", F_OK)) {
+		if (!mount("nodev", TRACEFS, "tracefs", 0, NULL))
+			st->tmounted = true;
+		else
+			root = DBG "tracing";
+	}
+	snprintf(st->tdir, sizeof(st->tdir), "%s/instances/wms_failnth.%d", root,
+		 getpid());
+	if (mkdir(st->tdir, 0700)) {
+		snprintf(why, wl, "mkdir %s: %s (tracefs with CONFIG_EVENT_TRACING is needed to tell the call sites)",
+			 st->tdir, strerror(errno));
+		st->tdir[0] = 0;
+		return -1;
+	}
+	for (i = 0; i < sizeof(ev) / sizeof(ev[0]); i++) {
+		snprintf(path, sizeof(path), "%s/events/kmem/%s/filter", st->tdir, ev[i]);
+		r = wfile(path, "ptr == 0");
+		if (!r) {
+			snprintf(path, sizeof(path), "%s/events/kmem/%s/enable",
+				 st->tdir, ev[i]);
+			r = wfile(path, "1");
+		}
+		if (r) {
+			snprintf(why, wl, "%s: %s", path, ename(r));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void trace_teardown(struct fx_state *st)
+{
+	int i;
+
+	if (st->tdir[0]) {
+		char path[256];
+
+		snprintf(path, sizeof(path), "%s/tracing_on", st->tdir);
+		wfile(path, "0");
+		/* The instance is busy until its readers are gone. */
+		for (i = 0; i < 50 && rmdir(st->tdir) && errno == EBUSY; i++)
+			usleep(100000);
+		st->tdir[0] = 0;
+	}
+	if (st->tmounted)
+		umount2(TRACEFS, 0);
+	st->tmounted = false;
+}
+
+static int trace_clear(struct fx_state *st)
+{
+	char path[256];
+	int fd;
+
+	if (!st->tdir[0])
+		return 0;
+	snprintf(path, sizeof(path), "%s/trace", st->tdir);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+/*
+ * The failed allocations since trace_clear(): their number, and the first
+ * one's call site as "function(bytes)" in @site.
+ */
+static int trace_read(struct fx_state *st, char *site, size_t sl, bool *in_wms)
+{
+	static char buf[65536];
+	char path[256], *line, *save, *cs, *br;
+	int n = 0, r;
+
+	site[0] = 0;
+	*in_wms = false;
+	if (!st->tdir[0])
+		return 0;
+	snprintf(path, sizeof(path), "%s/trace", st->tdir);
+	r = rfile(path, buf, sizeof(buf));
+	if (r)
+		return r;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		size_t len;
+
+		cs = line[0] == '#' ? NULL : strstr(line, "call_site=");
+		if (!cs)
+			continue;
+		if (n++)
+			continue;
+		cs += strlen("call_site=");
+		len = strcspn(cs, "+ ");
+		br = strstr(cs, "bytes_req=");
+		/* "call_site=fn+0x1/0x2 [wms] ptr=..." */
+		*in_wms = br && memmem(cs, br - cs, " [wms] ", 7);
+		snprintf(site, sl, "%.*s(%ld)", (int)len, cs,
+			 br ? strtol(br + strlen("bytes_req="), NULL, 10) : -1L);
+	}
 	return n;
 }
 
@@ -1232,13 +1528,48 @@ static int fx_setup(struct fx_state *st, int pass, char *why, size_t wl)
 	 * failure injected through fail-nth takes one off the attribute that
 	 * failed, which tells wms's failure points from the kernel's.
 	 */
-	knob_set(st, DBG "fail_wms/verbose", "0");
-	knob_set(st, DBG "failslab/verbose", "0");
-	knob_set(st, DBG "fail_page_alloc/verbose", "0");
+	knob_set(st, DBG "fail_wms/verbose", loud ? "1" : "0");
+	knob_set(st, DBG "failslab/verbose", loud ? "1" : "0");
+	knob_set(st, DBG "fail_page_alloc/verbose", loud ? "1" : "0");
+	if (loud) {
+		knob_set(st, DBG "fail_wms/verbose_ratelimit_interval_ms", "0");
+		knob_set(st, DBG "failslab/verbose_ratelimit_interval_ms", "0");
+		knob_set(st, DBG "fail_page_alloc/verbose_ratelimit_interval_ms", "0");
+	}
 	st->attribution = !knob_set(st, DBG "fail_wms/times", "1000000");
+	if (!st->attribution && pass != 1) {
+		snprintf(why, wl, "no %s: needed to tell wms's failure points from the kernel's",
+			 DBG "fail_wms/times");
+		return -1;
+	}
 	knob_set(st, DBG "failslab/times", "1000000");
 	knob_set(st, DBG "fail_page_alloc/times", "1000000");
+	st->memcg = pass != 2;
+	big = pass == 3 ? BIG3 : BIG;
+	if (pass != 3) {
+		/*
+		 * No page allocation: at its defaults fail_page_alloc fails
+		 * the non-sleeping ones of order >= 1, which are the slab's
+		 * attempts at a higher-order slab (absorbed: it falls back to
+		 * the minimum order) and come and go with the slabs' state.
+		 * No order reaches 11 (MAX_ORDER).
+		 */
+		r = knob_set(st, DBG "fail_page_alloc/min-order", "11");
+		if (r) {
+			snprintf(why, wl, "fail_page_alloc/min-order=11: %s (debugfs, FAIL_PAGE_ALLOC)",
+				 ename(r));
+			return -1;
+		}
+	}
 	if (pass == 2) {
+		/*
+		 * Every slab allocation. The caller stays in the root memory
+		 * cgroup: in one of its own, an accounted allocation that is
+		 * the first on a slab page allocates the page's obj_cgroup
+		 * vector (memcg_alloc_slab_cgroups(), absorbed), which comes
+		 * and goes with the slabs' state. Passes 1 and 3 check the
+		 * memory cgroup.
+		 */
 		r = knob_set(st, DBG "failslab/ignore-gfp-wait", "N");
 		if (r) {
 			snprintf(why, wl, "failslab/ignore-gfp-wait=N: %s (debugfs, FAILSLAB)",
@@ -1246,6 +1577,28 @@ static int fx_setup(struct fx_state *st, int pass, char *why, size_t wl)
 			return -1;
 		}
 	}
+	if (pass == 3) {
+		/*
+		 * Every page allocation (order 0 too, and vmalloc's, which
+		 * asks for __GFP_HIGHMEM) and no slab one: with cache-filter=Y
+		 * failslab fails only caches marked in
+		 * /sys/kernel/slab/<cache>/failslab, and none is.
+		 */
+		r = knob_set(st, DBG "fail_page_alloc/ignore-gfp-wait", "N");
+		if (!r)
+			r = knob_set(st, DBG "fail_page_alloc/ignore-gfp-highmem", "N");
+		if (!r)
+			r = knob_set(st, DBG "fail_page_alloc/min-order", "0");
+		if (!r)
+			r = knob_set(st, DBG "failslab/cache-filter", "Y");
+		if (r) {
+			snprintf(why, wl, "fail_page_alloc/failslab knobs: %s (debugfs, FAIL_PAGE_ALLOC)",
+				 ename(r));
+			return -1;
+		}
+	}
+	if (trace_setup(st, why, wl))
+		return -1;
 	st->a = mmap(NULL, sizeof(*st->a), PROT_READ | PROT_WRITE,
 		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (st->a == MAP_FAILED) {
@@ -1262,6 +1615,7 @@ static void fx_teardown(struct fx_state *st)
 	int i;
 
 	knobs_restore(st);
+	trace_teardown(st);
 	if (st->fd >= 0)
 		cleanup_all(st->fd);
 	if (st->quota_set) {
@@ -1372,7 +1726,7 @@ static void expect(int sc, bool ok, int err, const struct snap *pre,
 	}
 	switch (sc) {
 	case SC_ADD_NEW_EMPTY: case SC_ADD_NEW_GROW16: case SC_ADD_NEW_GROW34:
-	case SC_ADD_NEW_KNOWN: case SC_ADD_NEW_SIZE0:
+	case SC_ADD_NEW_KNOWN: case SC_ADD_NEW_PAGE: case SC_ADD_NEW_SIZE0:
 		sz = new_size(sc);
 		rc = &e->r[e->n++];
 		memset(rc, 0, sizeof(*rc));
@@ -1424,7 +1778,9 @@ struct outcome {
 	bool ok, consumed;
 	int err;
 	int by_wms, by_slab, by_page;	/* which attribute injected it */
-	bool peak_rose;			/* a failed ADD raised peak_bytes */
+	int traced;			/* failed slab allocations traced */
+	char site[96];			/* the first one's "call_site(bytes)" */
+	bool in_wms;			/* ... and that is in wms.ko */
 	long long memcg_delta;
 };
 
@@ -1475,7 +1831,8 @@ static int run_one(struct fx_state *st, int sc, unsigned int nth,
 	memset(a, 0, sizeof(*a));
 	a->sc = sc;
 	a->nth = nth;
-	snprintf(a->cg, sizeof(a->cg), "%s", st->cg);
+	if (st->memcg)
+		snprintf(a->cg, sizeof(a->cg), "%s", st->cg);
 	if (pipe2(to_child, O_CLOEXEC) || pipe2(to_parent, O_CLOEXEC)) {
 		snprintf(why, wl, "pipe: %s", strerror(errno));
 		goto out;
@@ -1507,7 +1864,7 @@ static int run_one(struct fx_state *st, int sc, unsigned int nth,
 		goto out;
 	}
 	pre.used = used;
-	r = cg_current(st->cg, &pre.memcg);
+	r = st->memcg ? cg_current(st->cg, &pre.memcg) : 0;
 	if (r) {
 		snprintf(why, wl, "memory.current: %s", ename(r));
 		goto out;
@@ -1516,6 +1873,11 @@ static int run_one(struct fx_state *st, int sc, unsigned int nth,
 		t_wms = knob_long(DBG "fail_wms/times");
 		t_slab = knob_long(DBG "failslab/times");
 		t_page = knob_long(DBG "fail_page_alloc/times");
+	}
+	r = trace_clear(st);
+	if (r) {
+		snprintf(why, wl, "clear the trace: %s", ename(r));
+		goto out;
 	}
 	if (write(to_child[1], "G", 1) != 1 ||
 	    child_says(to_parent[0], 'D', why, wl))
@@ -1532,11 +1894,12 @@ static int run_one(struct fx_state *st, int sc, unsigned int nth,
 		o->by_slab = t_slab - knob_long(DBG "failslab/times");
 		o->by_page = t_page - knob_long(DBG "fail_page_alloc/times");
 	}
+	o->traced = trace_read(st, o->site, sizeof(o->site), &o->in_wms);
 	if (take_snap(st->fd, &post, w2, sizeof(w2))) {
 		snprintf(why, wl, "snapshot after: %s", w2);
 		goto out;
 	}
-	r = cg_current(st->cg, &post.memcg);
+	r = st->memcg ? cg_current(st->cg, &post.memcg) : 0;
 	if (r) {
 		snprintf(why, wl, "memory.current: %s", ename(r));
 		goto out;
@@ -1549,7 +1912,7 @@ static int run_one(struct fx_state *st, int sc, unsigned int nth,
 			 ename(o->err));
 		goto out;
 	}
-	if (!o->ok && st->pass == 1 && o->err != ENOMEM) {
+	if (!o->ok && o->err != ENOMEM) {
 		snprintf(why, wl, "failed with %s, expected ENOMEM", ename(o->err));
 		goto out;
 	}
@@ -1577,22 +1940,19 @@ static int run_one(struct fx_state *st, int sc, unsigned int nth,
 	}
 
 	/* Everything it could have changed. */
-	expect(sc, o->ok, o->err, &pre, &exp);
 	/*
-	 * A failed ADD that got past the charge had its bytes charged for a
-	 * moment, and peak_bytes records it: noted, not counted as a change
-	 * (only visible while peak_bytes is below bytes + the size).
+	 * peak_bytes too: a failed ADD must not leave it raised (visible here
+	 * only while peak_bytes is below bytes + the size; the peak test
+	 * makes sure it is).
 	 */
-	if (!o->ok && is_add_new(sc) && post.cnt[C_PEAK] != exp.cnt[C_PEAK] &&
-	    post.cnt[C_PEAK] == pre.cnt[C_BYTES] + new_size(sc)) {
-		exp.cnt[C_PEAK] = post.cnt[C_PEAK];
-		o->peak_rose = true;
-	}
+	expect(sc, o->ok, o->err, &pre, &exp);
 	if (snap_diff(&exp, &post, w2, sizeof(w2))) {
 		snprintf(why, wl, "%s, then %s", o->ok ? "succeeded" : "failed", w2);
 		goto out;
 	}
-	if (o->ok && is_add_new(sc) && new_size(sc)) {
+	if (!st->memcg) {
+		/* pass 2: the caller is in the root group (see fx_setup()) */
+	} else if (o->ok && is_add_new(sc) && new_size(sc)) {
 		if (o->memcg_delta < (long long)(new_size(sc) - CG_NOISE) ||
 		    o->memcg_delta > (long long)(new_size(sc) + CG_NOISE)) {
 			snprintf(why, wl, "succeeded, memory.current moved by %lld, expected %llu +- %llu",
@@ -1650,109 +2010,330 @@ out:
 /* The tests                                                           */
 /* ------------------------------------------------------------------ */
 
-static bool trace;	/* -x: one line per iteration */
 
+/* The function name of a traced call site: "fn.constprop.0(64)" -> "fn". */
+static void site_fn(const char *site, char *fn, size_t len)
+{
+	size_t n = strcspn(site, ".(");
+
+	snprintf(fn, len, "%.*s", (int)n, site);
+}
+
+/* Whether one injected failure is the expected point @e. */
+static bool point_is(const struct outcome *o, const struct pt *e)
+{
+	const char *want = sites[e->site].fn;
+	char fn[96];
+
+	if (o->ok == e->fails)
+		return false;
+	if (e->site < NR_HOOKS)
+		return o->by_wms == 1 && !o->by_slab && !o->by_page;
+	if (o->by_slab != 1 || o->by_wms || o->by_page || !want)
+		return false;
+	if (!want[0])
+		return !o->traced;
+	if (o->traced != 1)
+		return false;
+	if (!strcmp(want, "[wms]"))
+		return o->in_wms;
+	site_fn(o->site, fn, sizeof(fn));
+	return !o->in_wms && !strcmp(fn, want);
+}
+
+/* One injected failure, in words. */
+static const char *point_str(const struct outcome *o, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s%s%s, call %s%s",
+		 o->by_wms ? "fail_wms" : "",
+		 o->by_slab ? "failslab " : "", o->by_slab ? (o->traced ? o->site : "(untraced)") : "",
+		 o->in_wms ? " [wms]" : "", o->by_page ? "fail_page_alloc" : "",
+		 o->ok ? "succeeded" : "failed with ", o->ok ? "" : ename(o->err));
+	return buf;
+}
+
+static const char *expected_str(const struct pt *e, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s, call %s", sites[e->site].name,
+		 e->fails ? "fails with ENOMEM" : "succeeds");
+	return buf;
+}
+
+static const char *const pass_name[4] = {
+	"", "wms's hooks", "every slab allocation", "every page allocation",
+};
+
+/*
+ * Run the call with fail-nth = 1, 2, 3, ... until it succeeds without a
+ * fault injected; every run must leave everything as a failed or a
+ * successful call leaves it (run_one()). Then, by pass:
+ *   1: the injected failures of fail_wms must be the hooks of s->p1, in
+ *      order, each failing the call or absorbed as the table says (the
+ *      kernel's non-sleeping allocations may come in between);
+ *   2: the injected failures must be s->p2, exactly and in order. A run
+ *      whose failure point is not the expected one is repeated (TRIES
+ *      times in all): the kernel's allocations on the way depend a little
+ *      on its state (a vmap_area preloaded or not, ...);
+ *   3: the hooks as in pass 1, and after the data hook at least as many
+ *      page allocations as the data has pages; counted.
+ */
 static void run_scenario(struct __test_metadata *_metadata,
 			 struct fx_state *st, int sc)
 {
 	const struct scen *s = &scens[sc];
 	int max = st->pass == 1 ? MAX_N_WMS : MAX_N_ALL;
-	int points = 0, wpoints = 0, kpoints = 0, kfailed = 0, errors = 0;
-	int absorbed = 0, wms = 0, slab = 0, page = 0, enomem = 0, other = 0;
-	unsigned int sites = 0, nth;
-	long long worst = 0;
-	bool finished = false, wms_pt;
+	int points, wpoints, kpoints, absorbed, wms, slab, page, data_pages;
+	int errors = 0, retried = 0, tries = 0, sweep, data_hook = -1, i;
+	/*
+	 * The data's pages (pass 3): one alloc_page(), or one per page of
+	 * vmalloc (the first in the bulk allocator, whose failure is absorbed:
+	 * vm_area_alloc_pages() falls back to one page at a time, and the
+	 * pages after the first fail the call).
+	 */
+	int want = !is_add_new(sc) || !new_size(sc) ? 0 :
+		new_size(sc) == PAGE ? 1 : (int)(big / 4096);
+	unsigned long long reached;
+	unsigned int nth;
+	long long worst;
+	bool finished;
 	struct outcome o;
-	char why[1200];
+	char why[1200], b1[200], b2[200], bad[400];
 
-	for (nth = 1; nth <= (unsigned int)max; nth++) {
-		if (run_one(st, sc, nth, &o, why, sizeof(why))) {
-			errors++;
-			TH_LOG("%s, fail-nth %u: %s [the call %s%s, fault %sinjected: by fail_wms %d, failslab %d, fail_page_alloc %d]",
-			       s->label, nth, why, o.ok ? "succeeded" : "failed with ",
-			       o.ok ? "" : ename(o.err), o.consumed ? "" : "not ",
-			       o.by_wms, o.by_slab, o.by_page);
-			if (errors >= 3)
+	for (i = 0; i < s->n1; i++)
+		if (s->p1[i].site == S_DATA)
+			data_hook = i;
+	/*
+	 * Passes 1 and 3 sweep again (TRIES sweeps in all) if wms's hooks were
+	 * not seen as expected: a kernel allocation that comes and goes (a
+	 * slab's new page, ...) shifts the failure points under the sweep.
+	 */
+	for (sweep = 1; ; sweep++) {
+		points = wpoints = kpoints = absorbed = wms = slab = page = 0;
+		data_pages = 0;
+		reached = 0;
+		worst = 0;
+		finished = false;
+		bad[0] = 0;
+		for (nth = 1; nth <= (unsigned int)max && errors < 3; nth++) {
+			if (run_one(st, sc, nth, &o, why, sizeof(why))) {
+				errors++;
+				TH_LOG("%s, fail-nth %u: %s [%s]", s->label, nth, why,
+				       point_str(&o, b1, sizeof(b1)));
+				continue;
+			}
+			if (trace)
+				diag("  %s, fail-nth %u: %s%s; memory.current %+lld",
+				     s->label, nth, o.consumed ? "" : "nothing injected, ",
+				     point_str(&o, b1, sizeof(b1)), o.memcg_delta);
+			if (st->pass == 2) {
+				bool at_end = o.ok && !o.consumed;
+				bool match = at_end ? points == s->n2 :
+					points < s->n2 && point_is(&o, &s->p2[points]);
+
+				if (at_end)
+					snprintf(b1, sizeof(b1), "nothing injected");
+				else
+					point_str(&o, b1, sizeof(b1));
+				if (points < s->n2)
+					expected_str(&s->p2[points], b2, sizeof(b2));
+				else
+					snprintf(b2, sizeof(b2), "nothing injected (the call done)");
+				if (!match) {
+					/* Once more at this fail-nth value. */
+					if (++tries < TRIES) {
+						retried++;
+						diag("fail-nth: %s, fail-nth %u: %s, expected %s; again",
+						     s->label, nth, b1, b2);
+						nth--;
+						continue;
+					}
+					TH_LOG("%s, fail-nth %u (%d runs): %s, expected %s",
+					       s->label, nth, tries, b1, b2);
+					errors = 3;
+					break;
+				}
+				tries = 0;
+				if (at_end) {
+					finished = true;
+					break;
+				}
+				reached |= 1ULL << s->p2[points].site;
+			} else if (o.ok && !o.consumed) {
+				finished = true;
 				break;
-			continue;
-		}
-		if (trace)
-			diag("  %s, fail-nth %u: %s%s; injected by fail_wms %d, failslab %d, fail_page_alloc %d; memory.current %+lld",
-			     s->label, nth, o.ok ? "succeeded" : "failed with ",
-			     o.ok ? "" : ename(o.err), o.by_wms, o.by_slab,
-			     o.by_page, o.memcg_delta);
-		if (o.ok && !o.consumed) {
-			finished = true;
-			break;
-		}
-		points++;
-		wms += o.by_wms;
-		slab += o.by_slab;
-		page += o.by_page;
-		if (o.peak_rose)
-			diag("fail-nth: %s, fail-nth %u: failed, and peak_bytes rose to bytes + its size (charged for a moment)",
-			     s->label, nth);
-		if (o.ok) {
-			absorbed++;
-		} else {
-			if (o.err == ENOMEM)
-				enomem++;
-			else
-				other++;
-			if (llabs(o.memcg_delta) > llabs(worst))
+			}
+			points++;
+			wms += o.by_wms;
+			slab += o.by_slab;
+			page += o.by_page;
+			if (o.ok)
+				absorbed++;
+			else if (llabs(o.memcg_delta) > llabs(worst))
 				worst = o.memcg_delta;
+			if (st->pass == 2)
+				continue;
+			/* Without debugfs every injected failure is taken for wms's. */
+			if (st->attribution && o.by_wms != 1) {
+				kpoints++;
+				/* a page point after the data hook, before the next */
+				if (st->pass == 3 && o.by_page && data_hook >= 0 &&
+				    wpoints == data_hook + 1)
+					data_pages++;
+				continue;
+			}
+			wpoints++;
+			if (bad[0])
+				continue;
+			if (wpoints > s->n1)
+				snprintf(bad, sizeof(bad), "fail-nth %u: hook %d of wms, %d expected",
+					 nth, wpoints, s->n1);
+			else if (o.ok == s->p1[wpoints - 1].fails)
+				snprintf(bad, sizeof(bad), "fail-nth %u: %s, expected %s",
+					 nth, point_str(&o, b1, sizeof(b1)),
+					 expected_str(&s->p1[wpoints - 1], b2, sizeof(b2)));
+			else
+				reached |= 1ULL << s->p1[wpoints - 1].site;
 		}
-		/* Without debugfs every injected failure is taken for wms's. */
-		wms_pt = !st->attribution || o.by_wms == 1;
-		if (!wms_pt) {
-			kpoints++;
-			kfailed += !o.ok;
-			continue;
-		}
-		wpoints++;
-		if (st->pass != 1)
-			continue;
-		/* Pass 1: the nth failure point of wms is the nth site on the way. */
-		if (o.ok && !s->absorbed) {
-			TH_LOG("%s, fail-nth %u: wms failed an allocation and the call succeeded anyway",
-			       s->label, nth);
-			errors++;
-		}
-		if (wpoints <= s->nsites)
-			sites |= 1U << s->sites[wpoints - 1];
+		if (st->pass == 2 || errors || !finished)
+			break;
+		if (!bad[0] && wpoints != s->n1)
+			snprintf(bad, sizeof(bad), "%d hooks of wms, %d expected",
+				 wpoints, s->n1);
+		if (!bad[0] && st->pass == 3 && data_pages < want)
+			snprintf(bad, sizeof(bad), "%d page allocations after the data hook, its data has %d pages",
+				 data_pages, want);
+		if (!bad[0] || sweep == TRIES)
+			break;
+		retried++;
+		diag("fail-nth: %s: %s: %s; sweep again", s->label,
+		     pass_name[st->pass], bad);
 	}
 	EXPECT_EQ(0, errors);
 	EXPECT_TRUE(finished)
-		TH_LOG("%s: still failing after %d injected faults", s->label, max);
+		TH_LOG("%s: not done after %u runs", s->label, nth - 1);
+	EXPECT_STREQ("", bad)
+		TH_LOG("%s: %s (sweep %d)", s->label, bad, sweep);
 
 	if (st->pass == 1) {
-		char list[400] = "", kern[160] = "";
-		int i;
+		char list[400] = "";
 
-		for (i = 0; i < s->nsites; i++)
+		for (i = 0; i < s->n1; i++)
 			snprintf(list + strlen(list), sizeof(list) - strlen(list),
-				 "%s%s", i ? ", " : "", site_name[s->sites[i]]);
-		if (kpoints)
-			snprintf(kern, sizeof(kern),
-				 "; and %d of the kernel's non-sleeping allocations (%d failed the call, %d absorbed)",
-				 kpoints, kfailed, kpoints - kfailed);
-		diag("fail-nth: %s: %d failure points of wms (expected %d%s%s)%s%s; ENOMEM %d, absorbed %d, memory.current after a failure at most %+lld bytes",
-		     s->label, wpoints, s->nsites, s->nsites ? ": " : "", list,
-		     kern, st->attribution ? "" : " (no debugfs: not attributed)",
-		     enomem, absorbed, worst);
-		EXPECT_EQ(s->nsites, wpoints)
-			TH_LOG("%s: %d failure points of wms reached, %d allocation sites on its way",
-			       s->label, wpoints, s->nsites);
-		if (agg && finished && !errors && wpoints == s->nsites) {
-			agg->done[sc] = true;
-			agg->points[sc] = wpoints;
-			agg->sites[sc] = sites;
-		}
+				 "%s%s", i ? ", " : ": ", sites[s->p1[i].site].name + 6);
+		diag("fail-nth: %s: %s: %d failure points (expected %d%s); and %d of the kernel's non-sleeping allocations; absorbed %d, memory.current after a failure at most %+lld bytes%s",
+		     s->label, pass_name[1], wpoints, s->n1, list, kpoints,
+		     absorbed, worst, retried ? " (swept again: above)" : "");
+		EXPECT_EQ(s->n1, wpoints);
+	} else if (st->pass == 2) {
+		diag("fail-nth: %s: %s: %d failure points (expected %d: hooks %d, slab %d), absorbed %d%s",
+		     s->label, pass_name[2], points, s->n2, wms, slab, absorbed,
+		     retried ? " (some runs repeated: above)" : "");
+		EXPECT_EQ(s->n2, points);
 	} else {
-		diag("fail-nth (all allocations): %s: %d failure points (wms %d, slab %d, page %d): failed with ENOMEM %d, with another errno %d, absorbed %d; memory.current after a failure at most %+lld bytes",
-		     s->label, points, wms, slab, page, enomem, other, absorbed,
-		     worst);
+		diag("fail-nth: %s: %s: %d failure points (hooks %d, pages %d, of them %d after the data hook), absorbed %d, memory.current after a failure at most %+lld bytes%s",
+		     s->label, pass_name[3], points, wms, page, data_pages,
+		     absorbed, worst, retried ? " (swept again: above)" : "");
+		if (want && data_pages >= want)
+			reached |= 1ULL << (new_size(sc) == PAGE ? P_DATA_PAGE : P_VM_PAGES);
 	}
+	if (agg && finished && !errors && _metadata->passed) {
+		agg->done[st->pass - 1][sc] = true;
+		agg->points[st->pass - 1][sc] = st->pass == 1 ? wpoints : points;
+		agg->sites[sc] |= reached;
+	}
+}
+
+/*
+ * A failed ADD leaves peak_bytes as it was, also when it failed after its
+ * bytes were charged (wms_charge() comes before the entry and the data are
+ * allocated). The size makes a charge raise the peak whatever ran before
+ * (the limits are raised for it if needed; nothing of that size is ever
+ * allocated: the data hook is the last one failed).
+ */
+FIXTURE(peak) {
+	struct fx_state st;
+};
+
+FIXTURE_SETUP(peak)
+{
+	char why[512];
+
+	ASSERT_EQ(0, fx_setup(&self->st, 1, why, sizeof(why))) TH_LOG("%s", why);
+}
+
+FIXTURE_TEARDOWN(peak)
+{
+	fx_teardown(&self->st);
+}
+
+TEST_F(peak, failed_add_keeps_peak_bytes)
+{
+	static const char *const hook[] = {
+		"the per-uid record, before the charge",
+		"the entry, after it", "the data, after it",
+	};
+	struct fx_state *st = &self->st;
+	__u64 cnt[NCNT], now[NCNT], size = 0, lim;
+	char why[256], buf[32], rb[24];
+	unsigned int nth;
+	int fnfd, r, hooks = 0, k;
+	long t;
+
+	if (!st->have_failnth)
+		SKIP(return, "%s", st->skip_why);
+	ASSERT_TRUE(st->attribution) TH_LOG("needs %s", DBG "fail_wms/times");
+	ASSERT_EQ(0, read_counters(cnt, why, sizeof(why))) TH_LOG("%s", why);
+	fnfd = open(FAILNTH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fnfd);
+	/* Root owns nothing: its record, its entry, its data. */
+	for (nth = 1; nth <= 3 * TRIES && hooks < 3; nth++) {
+		/* So that a charge would raise the peak now. */
+		size = cnt[C_PEAK] - cnt[C_BYTES] + MiB;
+		ASSERT_EQ(0, rfile_u64(PARAM_DIR "max_entry_size", &lim));
+		if (size > lim) {
+			snprintf(buf, sizeof(buf), "%llu", (ull)size);
+			ASSERT_EQ(0, knob_set(st, PARAM_DIR "max_entry_size", buf));
+		}
+		ASSERT_EQ(0, rfile_u64(PARAM_DIR "max_total_bytes", &lim));
+		if (cnt[C_BYTES] + size > lim) {
+			snprintf(buf, sizeof(buf), "%llu", (ull)(cnt[C_BYTES] + size));
+			ASSERT_EQ(0, knob_set(st, PARAM_DIR "max_total_bytes", buf));
+		}
+		t = knob_long(DBG "fail_wms/times");
+		k = snprintf(buf, sizeof(buf), "%u", nth);
+		ASSERT_EQ(k, pwrite(fnfd, buf, k, 0));
+		r = w_add(st->fd, PFX "peak", size, 0600, WMS_ADD_EXCL, NULL);
+		memset(rb, 0, sizeof(rb));
+		ASSERT_LT(0, pread(fnfd, rb, sizeof(rb) - 1, 0));
+		ASSERT_EQ(1, pwrite(fnfd, "0", 1, 0));
+		if (!r) {
+			w_remove(st->fd, PFX "peak");
+			TH_LOG("fail-nth %u: the ADD of %llu bytes succeeded (fail-nth left %s) after %d hooks of wms",
+			       nth, (ull)size, rb, hooks);
+			break;
+		}
+		ASSERT_EQ(-ENOMEM, r);
+		cnt[C_ENOMEM]++;
+		ASSERT_EQ(0, read_counters(now, why, sizeof(why))) TH_LOG("%s", why);
+		if (t - knob_long(DBG "fail_wms/times") != 1) {
+			/* one of the kernel's */
+			memcpy(cnt, now, sizeof(cnt));
+			continue;
+		}
+		EXPECT_EQ(cnt[C_PEAK], now[C_PEAK])
+			TH_LOG("an ADD of %llu bytes failed at %s: peak_bytes went from %llu to %llu (bytes %llu)",
+			       (ull)size, hook[hooks], (ull)cnt[C_PEAK],
+			       (ull)now[C_PEAK], (ull)now[C_BYTES]);
+		cnt[C_PEAK] = now[C_PEAK];
+		EXPECT_EQ(0, memcmp(cnt, now, sizeof(cnt)))
+			TH_LOG("an ADD failed at %s changed the counters", hook[hooks]);
+		memcpy(cnt, now, sizeof(cnt));
+		hooks++;
+	}
+	close(fnfd);
+	EXPECT_EQ(3, hooks);
+	diag("fail-nth: peak_bytes after an ADD (last of %llu bytes, more than the peak left) failed at each of its %d hooks: %s",
+	     (ull)size, hooks, _metadata->passed ? "unchanged" : "changed (above)");
 }
 
 FIXTURE(failnth) {
@@ -1811,14 +2392,44 @@ TEST_F_TIMEOUT(failnth_all, all_allocations, 900)
 	run_scenario(_metadata, &self->st, variant->sc);
 }
 
+FIXTURE(failnth_pages) {
+	struct fx_state st;
+};
+
+FIXTURE_VARIANT(failnth_pages) {
+	int sc;
+};
+
+FIXTURE_SETUP(failnth_pages)
+{
+	char why[512];
+
+	(void)variant;
+	ASSERT_EQ(0, fx_setup(&self->st, 3, why, sizeof(why))) TH_LOG("%s", why);
+}
+
+FIXTURE_TEARDOWN(failnth_pages)
+{
+	fx_teardown(&self->st);
+}
+
+TEST_F_TIMEOUT(failnth_pages, page_allocations, 900)
+{
+	if (!self->st.have_failnth)
+		SKIP(return, "%s", self->st.skip_why);
+	run_scenario(_metadata, &self->st, variant->sc);
+}
+
 #define SCEN(id, sc_)							\
 	FIXTURE_VARIANT_ADD(failnth, id) { .sc = sc_ };			\
-	FIXTURE_VARIANT_ADD(failnth_all, id) { .sc = sc_ }
+	FIXTURE_VARIANT_ADD(failnth_all, id) { .sc = sc_ };		\
+	FIXTURE_VARIANT_ADD(failnth_pages, id) { .sc = sc_ }
 
 SCEN(add_new_empty, SC_ADD_NEW_EMPTY);
 SCEN(add_new_grow16, SC_ADD_NEW_GROW16);
 SCEN(add_new_grow34, SC_ADD_NEW_GROW34);
 SCEN(add_new_known_uid, SC_ADD_NEW_KNOWN);
+SCEN(add_new_page, SC_ADD_NEW_PAGE);
 SCEN(add_new_size0, SC_ADD_NEW_SIZE0);
 SCEN(add_existing, SC_ADD_EXISTING);
 SCEN(remove, SC_REMOVE);
@@ -1842,7 +2453,11 @@ SCEN(munmap, SC_MUNMAP);
 SCEN(close, SC_CLOSE);
 SCEN(close_last, SC_CLOSE_LAST);
 
-/* Over pass 1: which sites were reached, against those in the code. */
+/*
+ * Over the three passes: per call the failure points reached against the
+ * table, then the total, and which sites were reached against those in the
+ * code (enum site).
+ */
 FIXTURE(summary) {
 	int unused;
 };
@@ -1859,33 +2474,52 @@ FIXTURE_TEARDOWN(summary)
 
 TEST_F(summary, sites_reached)
 {
-	unsigned int reached = 0;
-	int i, n = 0, ran = 0, total = 0;
+	unsigned long long reached = 0;
+	int i, p, n = 0, ran[3] = { 0 }, total[3] = { 0 }, want[2] = { 0 };
 
 	if (access(FAILNTH, F_OK))
 		SKIP(return, "no %s: the kernel lacks CONFIG_FAULT_INJECTION, not applicable",
 		     FAILNTH);
 	ASSERT_TRUE(agg != NULL);
+	diag("fail-nth: failure points per call (reached/expected): wms's hooks (pass 1), every slab allocation (pass 2), page allocations (pass 3)");
 	for (i = 0; i < NR_SCEN; i++) {
-		if (!agg->done[i])
-			continue;
-		ran++;
-		total += agg->points[i];
+		const struct scen *s = &scens[i];
+		char f[3][16];
+
+		for (p = 0; p < 3; p++) {
+			if (agg->done[p][i]) {
+				ran[p]++;
+				total[p] += agg->points[p][i];
+				snprintf(f[p], sizeof(f[p]), "%d", agg->points[p][i]);
+			} else {
+				snprintf(f[p], sizeof(f[p]), "-");
+			}
+		}
+		want[0] += s->n1;
+		want[1] += s->n2;
 		reached |= agg->sites[i];
+		diag("fail-nth:   %-62s %3s/%-3d %3s/%-3d %3s", s->label, f[0], s->n1,
+		     f[1], s->n2, f[2]);
 	}
-	if (!ran)
-		SKIP(return, "no failnth test passed in this run");
+	diag("fail-nth: %d failure points over %d calls: pass 1 %d (expected %d), pass 2 %d (expected %d), pass 3 %d",
+	     total[0] + total[1] + total[2], NR_SCEN, total[0], want[0],
+	     total[1], want[1], total[2]);
 	for (i = 0; i < NR_SITES; i++) {
-		if (reached & (1U << i))
+		if (reached & (1ULL << i))
 			n++;
 		else
-			diag("fail-nth: not reached: %s", site_name[i]);
+			diag("fail-nth: not reached: %s", sites[i].name);
 	}
-	diag("fail-nth: %d failure points over %d calls", total, ran);
 	diag("fail-nth: %d distinct failure points reached; %d allocation sites in the code",
 	     n, NR_SITES);
+	for (p = 0; p < 3; p++) {
+		EXPECT_EQ(NR_SCEN, ran[p])
+			TH_LOG("pass %d (%s): %d of %d calls passed", p + 1,
+			       pass_name[p + 1], ran[p], NR_SCEN);
+	}
+	EXPECT_EQ(want[0], total[0]);
+	EXPECT_EQ(want[1], total[1]);
 	EXPECT_EQ(NR_SITES, n);
-	EXPECT_EQ(NR_SCEN, ran) TH_LOG("only %d of %d calls passed pass 1", ran, NR_SCEN);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1960,10 +2594,12 @@ static void apply_filter(const struct filter *fl)
 static void usage(const char *prog, int code)
 {
 	fprintf(code ? stderr : stdout,
-		"usage: %s [-l] [-x] [-f FIXTURE]... [-F FIXTURE]... [-v CALL]... [-V CALL]...\n"
+		"usage: %s [-l] [-x] [-S] [-f FIXTURE]... [-F FIXTURE]... [-v CALL]... [-V CALL]...\n"
 		"  -l          list fixture.call.test names and exit\n"
 		"  -x          one line per iteration (fail-nth value, outcome, who failed)\n"
-		"  -f/-F NAME  run only / skip fixture NAME (failnth, failnth_all, summary)\n"
+		"  -S          the kernel logs each injected failure (fault attributes' verbose=1)\n"
+		"  -f/-F NAME  run only / skip fixture NAME (peak, failnth, failnth_all,\n"
+		"              failnth_pages, summary)\n"
 		"  -v/-V NAME  run only / skip call NAME (e.g. add_new_grow34, mmap)\n"
 		"Needs root, %s (wms.ko loaded, no entries) and fail-nth (CONFIG_FAULT_INJECTION).\n",
 		prog, DEV);
@@ -1982,10 +2618,11 @@ int main(int argc, char **argv)
 	(arr)[(n)++] = optarg;						\
 } while (0)
 
-	while ((opt = getopt(argc, argv, "hlxf:F:v:V:")) != -1) {
+	while ((opt = getopt(argc, argv, "hlxSf:F:v:V:")) != -1) {
 		switch (opt) {
 		case 'l': list = true; break;
 		case 'x': trace = true; break;
+		case 'S': loud = true; break;
 		case 'f': ADDF(fl.inc_f, fl.ninc_f); break;
 		case 'F': ADDF(fl.exc_f, fl.nexc_f); break;
 		case 'v': ADDF(fl.inc_v, fl.ninc_v); break;
