@@ -1757,7 +1757,7 @@ static void bench_breakdown(void)
 	measure_row("bd_add0_remove", "wms", 0, bd_add0_remove, opt_batch,
 		    "ADD(EXCL, size 0)+REMOVE: no data allocation");
 	measure_row("bd_add4k_remove", "wms", 0, wms_cd, opt_batch,
-		    "ADD(EXCL, 4 KiB)+REMOVE: + the data page (allocated, not zeroed)");
+		    "ADD(EXCL, 4 KiB)+REMOVE: + the data page (allocated zeroed, freed)");
 	bd_add_then_remove();
 	measure_row("bd_write_4k", "wms", 0, bd_write4k, opt_batch,
 		    "WRITE(4 KiB) to an existing entry (user page pinned, one copy)");
