@@ -47,17 +47,8 @@
 
 #include <linux/wms.h>
 
-/* The 6.1 harness itself is not -Wextra clean (unused handler parameter). */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "kselftest_harness.h"
-#pragma GCC diagnostic pop
+#include "wms_util.h"
 
-typedef unsigned long long ull;
-
-#define NAME_LEN	(WMS_NAME_MAX + 1)
-#define UPTR(p)		((__u64)(uintptr_t)(p))
-#define PARAM_DIR	"/sys/module/wms/parameters/"
 #define NOBODY		65534
 #define MiB		(1024ULL * 1024)
 
@@ -71,32 +62,6 @@ static __u64 g_seed;
 /* ------------------------------------------------------------------ */
 /* Diagnostics                                                         */
 /* ------------------------------------------------------------------ */
-
-/* TAP comment on stdout, flushed (children _exit). */
-static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	fputc('\n', stdout);
-	fflush(stdout);
-}
-
-static const char *errname(int e)
-{
-	const char *s;
-
-	if (e < 0)
-		e = -e;
-	if (!e)
-		return "success";
-	s = strerrorname_np(e);
-	return s ? s : "?";
-}
 
 /* A syscall result: "-EINVAL" for -errno values, else the number. */
 static const char *rstr(long long v)
@@ -138,24 +103,6 @@ static long long rr(long long r)
 /* ------------------------------------------------------------------ */
 /* Random numbers and data patterns                                    */
 /* ------------------------------------------------------------------ */
-
-static __u64 splitmix64(__u64 x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-static __u32 mix32(__u32 x)
-{
-	x ^= x >> 16;
-	x *= 0x7feb352du;
-	x ^= x >> 15;
-	x *= 0x846ca68bu;
-	x ^= x >> 16;
-	return x;
-}
 
 /* A seed per test and purpose, derived from the run's seed. */
 static __u64 seed_for(const char *test, unsigned int k)
@@ -277,69 +224,9 @@ static __u64 now_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 }
 
-static size_t page_size(void)
-{
-	return (size_t)sysconf(_SC_PAGESIZE);
-}
-
 /* ------------------------------------------------------------------ */
-/* ioctl helpers: 0 (or a positive result) or -errno                   */
+/* ioctl helpers (more in wms_util.h): 0 (or a result) or -errno       */
 /* ------------------------------------------------------------------ */
-
-static int xioctl(int fd, unsigned long cmd, void *arg)
-{
-	int r = ioctl(fd, cmd, arg);
-
-	return r < 0 ? -errno : r;
-}
-
-/* A C string into a 256-byte name field, zero padded. */
-static void set_field(char *dst, const char *src)
-{
-	size_t n = strlen(src);
-
-	memset(dst, 0, NAME_LEN);
-	memcpy(dst, src, n > WMS_NAME_MAX ? WMS_NAME_MAX : n);
-}
-
-static int w_add(int fd, const char *name, __u64 size, __u32 flags,
-		 __u32 mode, struct wms_add *out)
-{
-	struct wms_add a;
-	int r;
-
-	memset(&a, 0, sizeof(a));
-	set_field(a.name, name);
-	a.size = size;
-	a.flags = flags;
-	a.mode = mode;
-	r = xioctl(fd, WMS_IOC_ADD, &a);
-	if (out)
-		*out = a;
-	return r;
-}
-
-static int w_remove(int fd, const char *name)
-{
-	struct wms_name n;
-
-	memset(&n, 0, sizeof(n));
-	set_field(n.name, name);
-	return xioctl(fd, WMS_IOC_REMOVE, &n);
-}
-
-static int w_info(int fd, const char *name, struct wms_info *out)
-{
-	struct wms_info i;
-	int r;
-
-	memset(&i, 0, sizeof(i));
-	set_field(i.name, name);
-	r = xioctl(fd, WMS_IOC_INFO, &i);
-	if (out)
-		*out = i;
-	return r;
-}
 
 /* INFO.attached of name, or -errno */
 static long long attached_of(int fd, const char *name)
@@ -350,7 +237,10 @@ static long long attached_of(int fd, const char *name)
 	return r ? r : (long long)i.attached;
 }
 
-/* READ/WRITE ioctl; returns the bytes done, or -errno */
+/*
+ * READ/WRITE ioctl; returns the bytes done, or -errno (like pread/pwrite,
+ * unlike the w_read/w_write of wms_util.h).
+ */
 static long long w_io(int fd, unsigned long cmd, const char *name, __u64 off,
 		      const void *buf, __u64 len)
 {
@@ -366,8 +256,8 @@ static long long w_io(int fd, unsigned long cmd, const char *name, __u64 off,
 	return r ? r : (long long)io.len;
 }
 
-#define w_read(fd, name, off, buf, len)	 w_io(fd, WMS_IOC_READ, name, off, buf, len)
-#define w_write(fd, name, off, buf, len) w_io(fd, WMS_IOC_WRITE, name, off, buf, len)
+#define w_pread(fd, name, off, buf, len)  w_io(fd, WMS_IOC_READ, name, off, buf, len)
+#define w_pwrite(fd, name, off, buf, len) w_io(fd, WMS_IOC_WRITE, name, off, buf, len)
 
 static int attach_f(int fd, const char *field, __u64 reserved)
 {
@@ -376,14 +266,6 @@ static int attach_f(int fd, const char *field, __u64 reserved)
 	memcpy(a.name, field, NAME_LEN);
 	a.reserved = reserved;
 	return xioctl(fd, WMS_IOC_ATTACH, &a);
-}
-
-static int w_attach(int fd, const char *name)
-{
-	char f[NAME_LEN];
-
-	set_field(f, name);
-	return attach_f(fd, f, 0);
 }
 
 static int open_wms(void)
@@ -474,60 +356,6 @@ static int list_all(int fd, struct wms_list_entry **out, size_t *n)
 	*out = all;
 	*n = cnt;
 	return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* Module parameters                                                   */
-/* ------------------------------------------------------------------ */
-
-enum { P_ENTRIES, P_ENTRY_SIZE, P_TOTAL, P_USER, P_NR };
-static const char *const param_name[P_NR] = {
-	"max_entries", "max_entry_size", "max_total_bytes", "max_user_bytes",
-};
-
-static int read_u64_file(const char *path, __u64 *v)
-{
-	char buf[64];
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return n < 0 ? -errno : -EIO;
-	buf[n] = 0;
-	errno = 0;
-	*v = strtoull(buf, NULL, 0);
-	return errno ? -errno : 0;
-}
-
-static int param_read(const char *p, __u64 *v)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", p);
-	return read_u64_file(path, v);
-}
-
-static int param_write(const char *p, __u64 v)
-{
-	char path[128], buf[32];
-	int fd, len;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", p);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	len = snprintf(buf, sizeof(buf), "%llu\n", (ull)v);
-	n = write(fd, buf, len);
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	return n == len ? 0 : (n < 0 ? (int)n : -EIO);
 }
 
 /* ------------------------------------------------------------------ */
@@ -665,25 +493,6 @@ FIXTURE(attach) {
 	void (*stop_fn)(void);	/* stops a test's threads */
 };
 
-/* Name helper: "<prefix><suffix>" in a rotating buffer. */
-static char *mkname(const char *prefix, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static char *mkname(const char *prefix, const char *fmt, ...)
-{
-	static char bufs[16][NAME_LEN];
-	static unsigned int k;
-	char *b = bufs[k++ % 16];
-	size_t pl = strlen(prefix);
-	va_list ap;
-
-	memcpy(b, prefix, pl);
-	va_start(ap, fmt);
-	vsnprintf(b + pl, NAME_LEN - pl, fmt, ap);
-	va_end(ap);
-	return b;
-}
-
-#define NM(...)	mkname(self->prefix, __VA_ARGS__)
 #define SEED(k)	seed_for(_metadata->name, (k))
 #define TD	FIXTURE_DATA(attach)
 #define MD	struct __test_metadata *_metadata
@@ -842,7 +651,7 @@ static void mk_pat_entry(MD, int fd, const char *name, __u64 size, __u32 mode,
 	b = malloc(size);
 	ASSERT_TRUE(b != NULL);
 	pat_fill(b, 0, size, seed);
-	r = w_write(fd, name, 0, b, size);
+	r = w_pwrite(fd, name, 0, b, size);
 	free(b);
 	ASSERT_EQ((long long)size, r) TH_LOG("WRITE '%s' %llu bytes: %s", name,
 					     (ull)size, rstr(r));
@@ -874,7 +683,7 @@ static void check_entry_pat(MD, int fd, const char *name, __u64 size, __u64 seed
 	long long r;
 
 	ASSERT_TRUE(b != NULL);
-	r = w_read(fd, name, 0, b, size);
+	r = w_pread(fd, name, 0, b, size);
 	EXPECT_EQ((long long)size, r) TH_LOG("%s: READ '%s' %llu bytes: %s", what,
 					     name, (ull)size, rstr(r));
 	if (r == (long long)size) {
@@ -966,7 +775,7 @@ static void mk_filling_entry(MD, TD *self, const char *name, __u64 S, __u64 seed
 
 		ASSERT_TRUE(b != NULL);
 		pat_fill(b, 0, S, seed);
-		ASSERT_EQ((long long)S, w_write(self->fd, name, 0, b, S));
+		ASSERT_EQ((long long)S, w_pwrite(self->fd, name, 0, b, S));
 		free(b);
 	}
 	ASSERT_RM(-ENOSPC, probe_add(self->fd, NM("probe")),
@@ -1338,7 +1147,7 @@ static int kid_readonly(void *p)
 	r = rr(pwrite(fd, x, 4, 0));
 	if (r != -EACCES)
 		kfail("pwrite() on a 0604 entry as uid 65534: %s, want -EACCES", rstr(r));
-	r = w_write(fd, a->ok, 0, x, 4);
+	r = w_pwrite(fd, a->ok, 0, x, 4);
 	if (r != -EACCES)
 		kfail("WRITE ioctl on a 0604 entry as uid 65534: %s, want -EACCES", rstr(r));
 	r = map_probe(ps, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -1488,7 +1297,7 @@ TEST_F(attach, attach_write_perm_fixed_at_attach)
 	pid = spawn(self, kid_perm_late_drop, &a, NULL);
 	ASSERT_LE(0, pid);
 	EXPECT_KID_OK(pid);
-	EXPECT_R(32, w_read(self->fd, a.ok, 0, got, 32));
+	EXPECT_R(32, w_pread(self->fd, a.ok, 0, got, 32));
 	EXPECT_EQ(0, memcmp(got, mark_a, 8)) TH_LOG("bytes 0..7: the root-attached file's pwrite is missing");
 	EXPECT_EQ(0, memcmp(got + 8, mark_b, 8)) TH_LOG("bytes 8..15: pwrite after dropping privileges is missing");
 	EXPECT_EQ(0, memcmp(got + 16, mark_c, 8)) TH_LOG("bytes 16..23: store through the mapping is missing");
@@ -1594,13 +1403,13 @@ TEST_F(attach, attach_owner_and_group_bits)
 	pid = spawn(self, kid_group, &a, NULL);
 	ASSERT_LE(0, pid);
 	EXPECT_KID_OK(pid);
-	EXPECT_R(8, w_read(self->fd, a.own_rw, 0, b, 8));
+	EXPECT_R(8, w_pread(self->fd, a.own_rw, 0, b, 8));
 	EXPECT_EQ(0, memcmp(b, "written!", 8)) TH_LOG("owner's pwrite to its 0600 entry missing");
-	EXPECT_R(8, w_read(self->fd, a.grp_rw, 0, b, 8));
+	EXPECT_R(8, w_pread(self->fd, a.grp_rw, 0, b, 8));
 	EXPECT_EQ(0, memcmp(b, "written!", 8)) TH_LOG("group member's pwrite to the 0660 entry missing");
-	EXPECT_R(8, w_read(self->fd, a.grp_r, 0, b, 8));
+	EXPECT_R(8, w_pread(self->fd, a.grp_r, 0, b, 8));
 	EXPECT_ZERO(b, 0, 8, "0640 entry after the refused pwrite");
-	EXPECT_R(8, w_read(self->fd, a.own_r, 0, b, 8));
+	EXPECT_R(8, w_pread(self->fd, a.own_r, 0, b, 8));
 	EXPECT_ZERO(b, 0, 8, "0400 entry after the refused pwrite");
 	EXPECT_R(0, w_remove(self->fd, a.own_r));
 	EXPECT_R(0, w_remove(self->fd, a.own_w));
@@ -1666,7 +1475,7 @@ TEST_F(attach, unattached_ops_ebadfd)
 	EXPECT_R(-EBADFD, map_probe(ps, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0));
 	/* the ioctls still work on it, and nothing was written */
 	EXPECT_ATTACHED(0, n);
-	EXPECT_R(16, w_read(self->fd, n, 0, buf, 16));
+	EXPECT_R(16, w_pread(self->fd, n, 0, buf, 16));
 	EXPECT_ZERO(buf, 0, 16, "entry after the refused write()s");
 	EXPECT_R(0, w_remove(self->fd, n));
 }
@@ -1711,13 +1520,13 @@ TEST_F(attach, rw_roundtrip_and_position)
 	pat_fill(q, 10, 50, SEED(2));
 	EXPECT_R(50, rr(pwrite(fd, q, 50, 10)));
 	EXPECT_POS(fd, size);
-	EXPECT_R(60, w_read(self->fd, n, 0, g, 60));
+	EXPECT_R(60, w_pread(self->fd, n, 0, g, 60));
 	EXPECT_PAT(g, 0, 10, SEED(1), "READ ioctl before the pwrite()");
 	EXPECT_PAT(g + 10, 10, 50, SEED(2), "READ ioctl of the pwrite()");
 
 	/* a WRITE ioctl is seen by read() */
 	pat_fill(q, 4096, 50, SEED(3));
-	EXPECT_R(50, w_write(self->fd, n, 4096, q, 50));
+	EXPECT_R(50, w_pwrite(self->fd, n, 4096, q, 50));
 	EXPECT_R(4096, rr(lseek(fd, 4096, SEEK_SET)));
 	EXPECT_R(50, rr(read(fd, g, 50)));
 	EXPECT_PAT(g, 4096, 50, SEED(3), "read() of a WRITE ioctl");
@@ -2055,7 +1864,7 @@ static void *atom_writer(void *arg)
 		if (k & 1)
 			r = rr(pwrite(a->fd_w, buf, a->size, 0));
 		else
-			r = w_write(a->ctl, a->name, 0, buf, a->size);
+			r = w_pwrite(a->ctl, a->name, 0, buf, a->size);
 		if (r != (long long)a->size) {
 			a->err = r;
 			break;
@@ -2111,7 +1920,7 @@ TEST_F_TIMEOUT(attach, rw_atomic_against_each_other, 60)
 				r = rr(read(fd_r, buf, size));
 			break;
 		default:
-			r = w_read(self->fd, n, 0, buf, size);
+			r = w_pread(self->fd, n, 0, buf, size);
 		}
 		ASSERT_EQ((long long)size, r) TH_LOG("read #%lu (kind %lu): %s", reads,
 						     reads % 3, rstr(r));
@@ -2168,9 +1977,9 @@ TEST_F(attach, rw_buffer_in_own_mapping)
 	EXPECT_R(100, rr(write(fd, m + 96, 100)));
 	memmove(want + 64, want + 96, 100);
 	EXPECT_EQ(0, memcmp(m, want, size)) TH_LOG("mapping differs from the expected bytes");
-	EXPECT_R(200, w_read(self->fd, n, 3 * ps, g, 200));
+	EXPECT_R(200, w_pread(self->fd, n, 3 * ps, g, 200));
 	EXPECT_EQ(0, memcmp(g, want + 3 * ps, 200));
-	EXPECT_R(100, w_read(self->fd, n, 64, g, 100));
+	EXPECT_R(100, w_pread(self->fd, n, 64, g, 100));
 	EXPECT_EQ(0, memcmp(g, want + 64, 100));
 	munmap(m, size);
 	close(fd);
@@ -2279,7 +2088,7 @@ TEST_F(attach, mmap_nonzero_offset)
 	EXPECT_EQ(0x22, all[3 * ps + 7]) TH_LOG("store at offset-mapping byte p+7 not at entry byte 3p+7");
 	EXPECT_R(1, rr(pread(fd, &c, 1, 2 * ps + 5)));
 	EXPECT_EQ(0x11, c);
-	EXPECT_R(1, w_read(self->fd, n, 3 * ps + 7, &c, 1));
+	EXPECT_R(1, w_pread(self->fd, n, 3 * ps + 7, &c, 1));
 	EXPECT_EQ(0x22, c);
 	EXPECT_PAT(all, 0, 2 * ps, SEED(1), "untouched first two pages");
 	munmap(m1, ps);
@@ -2305,12 +2114,12 @@ TEST_F(attach, mmap_coherent_with_pwrite_and_ioctl)
 	EXPECT_R(300, rr(pwrite(fd, q, 300, ps - 100)));
 	EXPECT_PAT(m + ps - 100, ps - 100, 300, SEED(1), "mapping after pwrite()");
 	pat_fill(q, 2 * ps + 1, 300, SEED(2));
-	EXPECT_R(300, w_write(self->fd, n, 2 * ps + 1, q, 300));
+	EXPECT_R(300, w_pwrite(self->fd, n, 2 * ps + 1, q, 300));
 	EXPECT_PAT(m + 2 * ps + 1, 2 * ps + 1, 300, SEED(2), "mapping after the WRITE ioctl");
 	pat_fill(m + 10, 10, 300, SEED(3));
 	EXPECT_R(300, rr(pread(fd, g, 300, 10)));
 	EXPECT_PAT(g, 10, 300, SEED(3), "pread() of stores through the mapping");
-	EXPECT_R(300, w_read(self->fd, n, 10, g, 300));
+	EXPECT_R(300, w_pread(self->fd, n, 10, g, 300));
 	EXPECT_PAT(g, 10, 300, SEED(3), "READ ioctl of stores through the mapping");
 	munmap(m, size);
 	close(fd);
@@ -2479,10 +2288,10 @@ TEST_F(attach, mmap_outlives_fd_not_counted)
 	EXPECT_ATTACHED(0, n);
 	EXPECT_PAT(m, 0, 2 * ps, SEED(1), "mapping after its file was closed");
 	pat_fill(m + 1000, 1000, 64, SEED(2));
-	EXPECT_R(64, w_read(self->fd, n, 1000, g, 64));
+	EXPECT_R(64, w_pread(self->fd, n, 1000, g, 64));
 	EXPECT_PAT(g, 1000, 64, SEED(2), "READ of stores through the orphan mapping");
 	pat_fill(q, ps, 64, SEED(3));
-	EXPECT_R(64, w_write(self->fd, n, ps, q, 64));
+	EXPECT_R(64, w_pwrite(self->fd, n, ps, q, 64));
 	EXPECT_PAT(m + ps, ps, 64, SEED(3), "orphan mapping after a WRITE ioctl");
 	fd = OPEN_ATTACH(n);
 	EXPECT_ATTACHED(1, n);
@@ -2587,7 +2396,7 @@ TEST_F(attach, mmap_rdonly_file_shared)
 		EXPECT_PAT(m, 0, 2 * ps, SEED(1), "read-only shared mapping");
 		EXPECT_R(-EACCES, rr(mprotect(m, ps, PROT_READ | PROT_WRITE)));
 		c = (unsigned char)~pat_byte(SEED(1), 7);
-		EXPECT_R(1, w_write(self->fd, n, 7, &c, 1));
+		EXPECT_R(1, w_pwrite(self->fd, n, 7, &c, 1));
 		EXPECT_EQ(c, m[7]) TH_LOG("a WRITE is not visible in the shared read-only mapping");
 		munmap(m, 2 * ps);
 	}
@@ -2676,7 +2485,7 @@ TEST_F(attach, remove_while_attached_keeps_old_data)
 	ASSERT_LE(0, other);
 	EXPECT_R(0, w_remove(self->fd, n));
 	EXPECT_R(-ENOENT, w_info(self->fd, n, NULL));
-	EXPECT_R(-ENOENT, w_read(self->fd, n, 0, g, 10));
+	EXPECT_R(-ENOENT, w_pread(self->fd, n, 0, g, 10));
 	EXPECT_R(-ENOENT, w_attach(other, n));
 	EXPECT_R(-ENOENT, w_remove(self->fd, n));
 	/* the old file still reads and writes the old data */
@@ -2691,7 +2500,7 @@ TEST_F(attach, remove_while_attached_keeps_old_data)
 	EXPECT_EQ(WMS_ADD_CREATED, ad.flags) TH_LOG("ADD after REMOVE must create a new entry");
 	EXPECT_EQ(5000ULL, (ull)ad.size);
 	EXPECT_ATTACHED(0, n);
-	EXPECT_R(5000, w_read(self->fd, n, 0, g, 5000));
+	EXPECT_R(5000, w_pread(self->fd, n, 0, g, 5000));
 	EXPECT_ZERO(g, 0, 5000, "new entry of the removed name");
 	EXPECT_R(0, w_attach(other, n));
 	EXPECT_ATTACHED(1, n);
@@ -2732,13 +2541,13 @@ TEST_F(attach, remove_while_mapped_keeps_old_data)
 	EXPECT_PAT(m, 0, size, SEED(1), "mapping after REMOVE");
 	ASSERT_EQ(0, w_add(self->fd, n, 300, 0, 0600, &ad));
 	EXPECT_EQ(WMS_ADD_CREATED, ad.flags);
-	EXPECT_R(300, w_read(self->fd, n, 0, g, 300));
+	EXPECT_R(300, w_pread(self->fd, n, 0, g, 300));
 	EXPECT_ZERO(g, 0, 300, "new entry of the removed name");
 	pat_fill(m, 0, 300, SEED(2));		/* store into the old memory */
-	EXPECT_R(300, w_read(self->fd, n, 0, g, 300));
+	EXPECT_R(300, w_pread(self->fd, n, 0, g, 300));
 	EXPECT_ZERO(g, 0, 300, "new entry after stores through the old mapping");
 	pat_fill(q, 0, 300, SEED(3));
-	EXPECT_R(300, w_write(self->fd, n, 0, q, 300));
+	EXPECT_R(300, w_pwrite(self->fd, n, 0, q, 300));
 	EXPECT_PAT(m, 0, 300, SEED(2), "old mapping after a WRITE to the new entry");
 	EXPECT_PAT(m + 300, 300, size - 300, SEED(1), "old mapping, rest");
 	munmap(m, 3 * ps);
@@ -3184,24 +2993,8 @@ TEST_F(attach, rmmod_refused_while_mapped)
 }
 
 /* ------------------------------------------------------------------ */
-/* main: the 6.1 harness has no filtering, so do it here              */
+/* main                                                                */
 /* ------------------------------------------------------------------ */
-
-static void __attribute__((constructor)) __constructor_order_last(void)
-{
-	if (!__constructor_order)
-		__constructor_order = _CONSTRUCTOR_ORDER_BACKWARD;
-}
-
-static bool in_list(const char *s, char *const *l, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(s, l[i]))
-			return true;
-	return false;
-}
 
 static void usage(const char *prog, int code)
 {
@@ -3216,87 +3009,16 @@ static void usage(const char *prog, int code)
 
 int main(int argc, char **argv)
 {
-	char *inc[64], *exc[64];
-	int ninc = 0, nexc = 0, opt;
-	struct __fixture_metadata *f;
-	struct __test_metadata *t, *tn, *head = NULL, *tail = NULL;
-	bool list = false;
-	const char *env;
-	char *end;
-
-	while ((opt = getopt(argc, argv, "hlt:T:s:")) != -1) {
-		switch (opt) {
-		case 'l':
-			list = true;
-			break;
-		case 't':
-			if (ninc == 64)
-				usage(argv[0], 2);
-			inc[ninc++] = optarg;
-			break;
-		case 'T':
-			if (nexc == 64)
-				usage(argv[0], 2);
-			exc[nexc++] = optarg;
-			break;
-		case 's':
-			errno = 0;
-			g_seed = strtoull(optarg, &end, 0);
-			if (errno || *end)
-				usage(argv[0], 2);
-			break;
-		case 'h':
-			usage(argv[0], 0);
-			break;
-		default:
-			usage(argv[0], 2);
-		}
-	}
-	if (optind != argc)
-		usage(argv[0], 2);
-	if (!g_seed) {
-		env = getenv("WMS_TEST_SEED");
-		if (env && *env)
-			g_seed = strtoull(env, NULL, 0);
-		else
-			g_seed = splitmix64(now_ns() ^ ((__u64)getpid() << 32));
-		if (!g_seed)
-			g_seed = 1;
-	}
-
 	/* the "attach" fixture alone, with the tests that pass the filter */
-	for (f = __fixture_list; f && strcmp(f->name, "attach"); f = f->next)
-		;
-	if (f) {
-		f->next = NULL;
-		f->prev = f;
-		__fixture_list = f;
-		for (t = f->tests; t; t = tn) {
-			tn = t->next;
-			if ((ninc && !in_list(t->name, inc, ninc)) || in_list(t->name, exc, nexc))
-				continue;
-			t->next = NULL;
-			if (!head) {
-				head = t;
-			} else {
-				tail->next = t;
-				t->prev = tail;
-			}
-			tail = t;
-		}
-		if (head)
-			head->prev = tail;
-		f->tests = head;
-	}
-	if (!f || !head) {
-		fprintf(stderr, "%s: no test matches the filter\n", argv[0]);
-		return KSFT_FAIL;
-	}
-	if (list) {
-		for (t = f->tests; t; t = t->next)
-			printf("%s.%s\n", f->name, t->name);
-		return 0;
-	}
+	static struct filter fl = { .inc_f = { "attach" }, .ninc_f = 1 };
+	bool list = false;
+	int r;
+
+	parse_args(argc, argv, "hlt:T:s:", &fl, &list, &g_seed, usage);
+	g_seed = pick_seed(g_seed, now_ns());
+	r = select_tests(&fl, list, argv[0]);
+	if (r >= 0)
+		return r;
 
 	g_kl = mmap(NULL, sizeof(*g_kl), PROT_READ | PROT_WRITE,
 		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);

@@ -50,19 +50,8 @@
 #include <linux/magic.h>
 #include <linux/wms.h>
 
-/* The 6.1 harness itself is not -Wextra clean (unused handler parameter). */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "kselftest_harness.h"
-#pragma GCC diagnostic pop
+#include "wms_util.h"
 
-typedef unsigned long long ull;
-
-#define NAME_LEN	(WMS_NAME_MAX + 1)
-#define UPTR(p)		((__u64)(uintptr_t)(p))
-#ifndef PARAM_DIR
-#define PARAM_DIR	"/sys/module/wms/parameters/"
-#endif
 #define KiB		1024ULL
 #define MiB		(1024ULL * 1024ULL)
 #define GiB		(1024ULL * MiB)
@@ -87,20 +76,6 @@ typedef unsigned long long ull;
 /* Output                                                              */
 /* ------------------------------------------------------------------ */
 
-/* Diagnostics go to stdout as TAP comments, flushed (children _exit). */
-static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	fputc('\n', stdout);
-	fflush(stdout);
-}
-
 /* 0, a positive errno or one of the R_* codes, as a name. */
 static const char *ename(int e)
 {
@@ -119,102 +94,8 @@ static const char *ename(int e)
 }
 
 /* ------------------------------------------------------------------ */
-/* ioctl helpers: each returns 0 or -errno                             */
+/* Registry listing (the ioctl helpers are in wms_util.h)              */
 /* ------------------------------------------------------------------ */
-
-static int xioctl(int fd, unsigned long cmd, void *arg)
-{
-	int r = ioctl(fd, cmd, arg);
-
-	return r < 0 ? -errno : r;
-}
-
-/* A C string into a 256-byte name field, zero padded. */
-static void set_field(char *dst, const char *src)
-{
-	size_t n = strlen(src);
-
-	memset(dst, 0, NAME_LEN);
-	memcpy(dst, src, n > WMS_NAME_MAX ? WMS_NAME_MAX : n);
-}
-
-static int w_add(int fd, const char *name, __u64 size, __u32 flags,
-		 __u32 mode, struct wms_add *out)
-{
-	struct wms_add a;
-	int r;
-
-	memset(&a, 0, sizeof(a));
-	set_field(a.name, name);
-	a.size = size;
-	a.flags = flags;
-	a.mode = mode;
-	r = xioctl(fd, WMS_IOC_ADD, &a);
-	if (out)
-		*out = a;
-	return r;
-}
-
-static int w_name_ioc(int fd, unsigned long cmd, const char *name)
-{
-	struct wms_name n;
-
-	memset(&n, 0, sizeof(n));
-	set_field(n.name, name);
-	return xioctl(fd, cmd, &n);
-}
-
-static int w_remove(int fd, const char *name)
-{
-	return w_name_ioc(fd, WMS_IOC_REMOVE, name);
-}
-
-static int w_attach(int fd, const char *name)
-{
-	return w_name_ioc(fd, WMS_IOC_ATTACH, name);
-}
-
-static int w_info(int fd, const char *name, struct wms_info *out)
-{
-	struct wms_info i;
-	int r;
-
-	memset(&i, 0, sizeof(i));
-	set_field(i.name, name);
-	r = xioctl(fd, WMS_IOC_INFO, &i);
-	if (out)
-		*out = i;
-	return r;
-}
-
-static int w_io(int fd, unsigned long cmd, const char *name, __u64 off,
-		const void *buf, __u64 len, __u64 *done)
-{
-	struct wms_io io;
-	int r;
-
-	memset(&io, 0, sizeof(io));
-	set_field(io.name, name);
-	io.offset = off;
-	io.len = len;
-	io.buf = UPTR(buf);
-	r = xioctl(fd, cmd, &io);
-	if (done)
-		*done = r ? ~0ULL : io.len;
-	return r;
-}
-
-static int w_read(int fd, const char *name, __u64 off, void *buf, __u64 len,
-		  __u64 *done)
-{
-	return w_io(fd, WMS_IOC_READ, name, off, buf, len, done);
-}
-
-static int w_write(int fd, const char *name, __u64 off, const void *buf,
-		   __u64 len, __u64 *done)
-{
-	return w_io(fd, WMS_IOC_WRITE, name, off, buf, len, done);
-}
 
 /* The whole registry, in LIST order. */
 struct ents {
@@ -302,16 +183,6 @@ static int cleanup_prefix(int fd, const char *prefix, bool log)
 /* ------------------------------------------------------------------ */
 /* Small utilities                                                     */
 /* ------------------------------------------------------------------ */
-
-static __u32 mix32(__u32 x)
-{
-	x ^= x >> 16;
-	x *= 0x7feb352du;
-	x ^= x >> 15;
-	x *= 0x846ca68bu;
-	x ^= x >> 16;
-	return x;
-}
 
 /* Pattern byte @off of data set @seed. */
 static unsigned char pat(unsigned int seed, unsigned int off)
@@ -418,37 +289,32 @@ static int rfile_u64(const char *path, __u64 *v)
 /* Module parameters: saved, changed, restored                         */
 /* ------------------------------------------------------------------ */
 
-enum { P_ENTRIES, P_ENTRY_SIZE, P_TOTAL, P_USER, P_NR };
-static const char *const pname[P_NR] = {
-	"max_entries", "max_entry_size", "max_total_bytes", "max_user_bytes",
-};
-
 struct params {
 	__u64 orig[P_NR];
 	bool saved;
 };
 
-static int param_read(int k, __u64 *v)
+static int param_get(int k, __u64 *v)
 {
 	char path[128];
 
-	snprintf(path, sizeof(path), PARAM_DIR "%s", pname[k]);
+	snprintf(path, sizeof(path), PARAM_DIR "%s", param_name[k]);
 	return rfile_u64(path, v);
 }
 
 /* Write and read back. */
-static int param_write(int k, __u64 v)
+static int param_set(int k, __u64 v)
 {
 	char path[128], buf[32];
 	__u64 got;
 	int r;
 
-	snprintf(path, sizeof(path), PARAM_DIR "%s", pname[k]);
+	snprintf(path, sizeof(path), PARAM_DIR "%s", param_name[k]);
 	snprintf(buf, sizeof(buf), "%llu\n", (ull)v);
 	r = wfile(path, buf);
 	if (r)
 		return r;
-	r = param_read(k, &got);
+	r = param_get(k, &got);
 	if (r)
 		return r;
 	return got == v ? 0 : -EIO;
@@ -459,7 +325,7 @@ static int params_save(struct params *p)
 	int k, r;
 
 	for (k = 0; k < P_NR; k++) {
-		r = param_read(k, &p->orig[k]);
+		r = param_get(k, &p->orig[k]);
 		if (r)
 			return r;
 	}
@@ -471,11 +337,11 @@ static int params_save(struct params *p)
 static int param_at_least(int k, __u64 v)
 {
 	__u64 cur;
-	int r = param_read(k, &cur);
+	int r = param_get(k, &cur);
 
 	if (r)
 		return r;
-	return cur >= v ? 0 : param_write(k, v);
+	return cur >= v ? 0 : param_set(k, v);
 }
 
 /* Put back every parameter that differs; 0 or the first error. */
@@ -488,13 +354,13 @@ static int params_restore(const struct params *p, char *why, size_t wl)
 	for (k = 0; k < P_NR; k++) {
 		__u64 v;
 
-		r = param_read(k, &v);
+		r = param_get(k, &v);
 		if (!r && v == p->orig[k])
 			continue;
-		r = param_write(k, p->orig[k]);
+		r = param_set(k, p->orig[k]);
 		if (r && !err) {
 			err = r;
-			snprintf(why, wl, "cannot restore %s=%llu: %s", pname[k],
+			snprintf(why, wl, "cannot restore %s=%llu: %s", param_name[k],
 				 (ull)p->orig[k], ename(-r));
 		}
 	}
@@ -508,7 +374,7 @@ static const char *params_str(void)
 	int k;
 
 	for (k = 0; k < P_NR; k++)
-		param_read(k, &v[k]);
+		param_get(k, &v[k]);
 	snprintf(buf, sizeof(buf), "max_entries=%llu max_entry_size=%llu max_total_bytes=%llu max_user_bytes=%llu",
 		 (ull)v[0], (ull)v[1], (ull)v[2], (ull)v[3]);
 	return buf;
@@ -1808,7 +1674,7 @@ static int quota_setup(int fd, char *why, size_t wl)
 	if ((r = param_at_least(P_ENTRIES, 64)) ||
 	    (r = param_at_least(P_ENTRY_SIZE, 4 * QUOTA)) ||
 	    (r = param_at_least(P_TOTAL, 64 * QUOTA)) ||
-	    (r = param_write(P_USER, QUOTA))) {
+	    (r = param_set(P_USER, QUOTA))) {
 		snprintf(why, wl, "setting the limits: %s", ename(-r));
 		return -1;
 	}
@@ -2269,9 +2135,9 @@ TEST_F(sec, hostile_input_unprivileged)
 	size_t j;
 
 	/* the 1 GiB ADD must be over max_entry_size: EFBIG */
-	ASSERT_EQ(0, param_read(P_ENTRY_SIZE, &esz));
+	ASSERT_EQ(0, param_get(P_ENTRY_SIZE, &esz));
 	if (esz >= GiB)
-		ASSERT_EQ(0, param_write(P_ENTRY_SIZE, 64 * MiB));
+		ASSERT_EQ(0, param_set(P_ENTRY_SIZE, 64 * MiB));
 
 	ASSERT_EQ(0, w_add(self->fd, probe, M_SIZE, WMS_ADD_EXCL, 0666, NULL));
 	pat_fill(img, M_SIZE, 4242);
@@ -2848,79 +2714,8 @@ TEST_F_TIMEOUT(memcg, over_limit_add_fails_enomem, 180)
 }
 
 /* ------------------------------------------------------------------ */
-/* main: the 6.1 harness has no filtering, so do it here              */
+/* main                                                                */
 /* ------------------------------------------------------------------ */
-
-static void __attribute__((constructor)) __constructor_order_last(void)
-{
-	if (!__constructor_order)
-		__constructor_order = _CONSTRUCTOR_ORDER_BACKWARD;
-}
-
-struct filter {
-	const char *inc_f[16], *exc_f[16], *inc_t[64], *exc_t[64];
-	int ninc_f, nexc_f, ninc_t, nexc_t;
-};
-
-static bool in_list(const char *s, const char *const *l, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(s, l[i]))
-			return true;
-	return false;
-}
-
-static bool keep(const char *s, const char *const *inc, int ninc,
-		 const char *const *exc, int nexc)
-{
-	if (ninc && !in_list(s, inc, ninc))
-		return false;
-	return !in_list(s, exc, nexc);
-}
-
-/* Re-link the harness's lists keeping only what passes the filter. */
-static void apply_filter(const struct filter *fl)
-{
-	struct __fixture_metadata *f, *fnext, *fhead = NULL, *ftail = NULL;
-
-	for (f = __fixture_list; f; f = fnext) {
-		struct __test_metadata *t, *tnext, *thead = NULL, *ttail = NULL;
-
-		fnext = f->next;
-		if (!keep(f->name, fl->inc_f, fl->ninc_f, fl->exc_f, fl->nexc_f))
-			continue;
-		for (t = f->tests; t; t = tnext) {
-			tnext = t->next;
-			if (!keep(t->name, fl->inc_t, fl->ninc_t, fl->exc_t, fl->nexc_t))
-				continue;
-			t->next = NULL;
-			if (!thead) {
-				thead = t;
-			} else {
-				ttail->next = t;
-				t->prev = ttail;
-			}
-			ttail = t;
-		}
-		if (!thead)
-			continue;
-		thead->prev = ttail;
-		f->tests = thead;
-		f->next = NULL;
-		if (!fhead) {
-			fhead = f;
-		} else {
-			ftail->next = f;
-			f->prev = ftail;
-		}
-		ftail = f;
-	}
-	if (fhead)
-		fhead->prev = ftail;
-	__fixture_list = fhead;
-}
 
 static void usage(const char *prog, int code)
 {
@@ -2938,41 +2733,12 @@ int main(int argc, char **argv)
 {
 	static struct filter fl;
 	bool list = false;
-	int opt;
+	int r;
 
-#define ADDF(arr, n) do {						\
-	if ((n) >= (int)ARRAY_SIZE(arr))				\
-		usage(argv[0], 2);					\
-	(arr)[(n)++] = optarg;						\
-} while (0)
-
-	while ((opt = getopt(argc, argv, "hlf:F:t:T:")) != -1) {
-		switch (opt) {
-		case 'l': list = true; break;
-		case 'f': ADDF(fl.inc_f, fl.ninc_f); break;
-		case 'F': ADDF(fl.exc_f, fl.nexc_f); break;
-		case 't': ADDF(fl.inc_t, fl.ninc_t); break;
-		case 'T': ADDF(fl.exc_t, fl.nexc_t); break;
-		case 'h': usage(argv[0], 0); break;
-		default: usage(argv[0], 2);
-		}
-	}
-	if (optind != argc)
-		usage(argv[0], 2);
-	apply_filter(&fl);
-	if (!__fixture_list) {
-		fprintf(stderr, "%s: no test matches the filter\n", argv[0]);
-		return KSFT_FAIL;
-	}
-	if (list) {
-		struct __fixture_metadata *f;
-		struct __test_metadata *t;
-
-		for (f = __fixture_list; f; f = f->next)
-			for (t = f->tests; t; t = t->next)
-				printf("%s.%s\n", f->name, t->name);
-		return 0;
-	}
+	parse_args(argc, argv, "hlf:F:t:T:", &fl, &list, NULL, usage);
+	r = select_tests(&fl, list, argv[0]);
+	if (r >= 0)
+		return r;
 	/* a test killed before its teardown must not leave the limits changed */
 	if (!params_save(&g_start_params))
 		atexit(restore_start_params);

@@ -41,19 +41,7 @@
 
 #include <linux/wms.h>
 
-/* The 6.1 harness itself is not -Wextra clean (unused handler parameter). */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "kselftest_harness.h"
-#pragma GCC diagnostic pop
-
-typedef unsigned long long ull;
-
-#define NAME_LEN	(WMS_NAME_MAX + 1)
-#define UPTR(p)		((__u64)(uintptr_t)(p))
-#ifndef PARAM_DIR
-#define PARAM_DIR	"/sys/module/wms/parameters/"
-#endif
+#include "wms_util.h"
 
 /* ------------------------------------------------------------------ */
 /* ABI layout: identical for -m32 and -m64                             */
@@ -129,43 +117,9 @@ static_assert(WMS_IOC_ATTACH == 0x4108b906u, "WMS_IOC_ATTACH");
 
 static __u64 g_seed;
 
-/* Diagnostics go to stdout as TAP comments, flushed (test children _exit). */
-static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	fputc('\n', stdout);
-	fflush(stdout);
-}
-
-static const char *errname(int e)
-{
-	const char *s;
-
-	if (e < 0)
-		e = -e;
-	if (!e)
-		return "success";
-	s = strerrorname_np(e);
-	return s ? s : "?";
-}
-
 /* ------------------------------------------------------------------ */
 /* Random numbers: xorshift64*, seeded by splitmix64                   */
 /* ------------------------------------------------------------------ */
-
-static __u64 splitmix64(__u64 x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
 
 static __u64 rng_next(__u64 *s)
 {
@@ -183,16 +137,6 @@ static __u64 rng_init(__u64 seed, __u64 stream)
 	__u64 s = splitmix64(seed ^ splitmix64(stream + 1));
 
 	return s ? s : 1;
-}
-
-static __u32 mix32(__u32 x)
-{
-	x ^= x >> 16;
-	x *= 0x7feb352du;
-	x ^= x >> 15;
-	x *= 0x846ca68bu;
-	x ^= x >> 16;
-	return x;
 }
 
 /*
@@ -219,124 +163,8 @@ static __u64 now_ns(clockid_t clk)
 }
 
 /* ------------------------------------------------------------------ */
-/* ioctl helpers: each returns 0 or -errno                             */
+/* LIST (the other ioctl helpers are in wms_util.h): 0 or -errno       */
 /* ------------------------------------------------------------------ */
-
-static int xioctl(int fd, unsigned long cmd, void *arg)
-{
-	int r = ioctl(fd, cmd, arg);
-
-	return r < 0 ? -errno : r;
-}
-
-/* A C string into a 256-byte name field, zero padded. */
-static void set_field(char *dst, const char *src)
-{
-	size_t n = strlen(src);
-
-	memset(dst, 0, NAME_LEN);
-	memcpy(dst, src, n > WMS_NAME_MAX ? WMS_NAME_MAX : n);
-}
-
-/* The *_f helpers take a raw 256-byte name field. */
-static int add_f(int fd, const char *field, __u64 size, __u32 flags,
-		 __u32 mode, struct wms_add *out)
-{
-	struct wms_add a;
-	int r;
-
-	memset(&a, 0, sizeof(a));
-	memcpy(a.name, field, NAME_LEN);
-	a.size = size;
-	a.flags = flags;
-	a.mode = mode;
-	r = xioctl(fd, WMS_IOC_ADD, &a);
-	if (out)
-		*out = a;
-	return r;
-}
-
-static int remove_f(int fd, const char *field)
-{
-	struct wms_name n;
-
-	memset(&n, 0, sizeof(n));
-	memcpy(n.name, field, NAME_LEN);
-	return xioctl(fd, WMS_IOC_REMOVE, &n);
-}
-
-static int info_f(int fd, const char *field, struct wms_info *out)
-{
-	struct wms_info i;
-	int r;
-
-	memset(&i, 0, sizeof(i));
-	memcpy(i.name, field, NAME_LEN);
-	r = xioctl(fd, WMS_IOC_INFO, &i);
-	if (out)
-		*out = i;
-	return r;
-}
-
-static int io_f(int fd, unsigned long cmd, const char *field, __u64 off,
-		const void *buf, __u64 len, __u64 *done)
-{
-	struct wms_io io;
-	int r;
-
-	memset(&io, 0, sizeof(io));
-	memcpy(io.name, field, NAME_LEN);
-	io.offset = off;
-	io.len = len;
-	io.buf = UPTR(buf);
-	r = xioctl(fd, cmd, &io);
-	if (done)
-		*done = r ? ~0ULL : io.len;
-	return r;
-}
-
-static int w_add(int fd, const char *name, __u64 size, __u32 flags,
-		 __u32 mode, struct wms_add *out)
-{
-	char f[NAME_LEN];
-
-	set_field(f, name);
-	return add_f(fd, f, size, flags, mode, out);
-}
-
-static int w_remove(int fd, const char *name)
-{
-	char f[NAME_LEN];
-
-	set_field(f, name);
-	return remove_f(fd, f);
-}
-
-static int w_info(int fd, const char *name, struct wms_info *out)
-{
-	char f[NAME_LEN];
-
-	set_field(f, name);
-	return info_f(fd, f, out);
-}
-
-static int w_read(int fd, const char *name, __u64 off, void *buf, __u64 len,
-		  __u64 *done)
-{
-	char f[NAME_LEN];
-
-	set_field(f, name);
-	return io_f(fd, WMS_IOC_READ, f, off, buf, len, done);
-}
-
-static int w_write(int fd, const char *name, __u64 off, const void *buf,
-		   __u64 len, __u64 *done)
-{
-	char f[NAME_LEN];
-
-	set_field(f, name);
-	return io_f(fd, WMS_IOC_WRITE, f, off, buf, len, done);
-}
 
 static int w_list(int fd, __u64 *cursor, void *ents, __u32 count,
 		  __u32 *filled, __u64 *total)
@@ -551,48 +379,6 @@ static int remove_new_entries(int fd, const struct pass *before,
 }
 
 /* ------------------------------------------------------------------ */
-/* Module parameters                                                   */
-/* ------------------------------------------------------------------ */
-
-static int param_read(const char *p, __u64 *v)
-{
-	char path[128], buf[64];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", p);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return n < 0 ? -errno : -EIO;
-	buf[n] = 0;
-	errno = 0;
-	*v = strtoull(buf, NULL, 0);
-	return errno ? -errno : 0;
-}
-
-static int param_write(const char *p, __u64 v)
-{
-	char path[128], buf[32];
-	int fd, len;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", p);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	len = snprintf(buf, sizeof(buf), "%llu\n", (ull)v);
-	n = write(fd, buf, len);
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	return n == len ? 0 : (n < 0 ? (int)n : -EIO);
-}
-
-/* ------------------------------------------------------------------ */
 /* Buffers                                                             */
 /* ------------------------------------------------------------------ */
 
@@ -619,31 +405,6 @@ static bool all_bytes(const void *buf, size_t len, unsigned char c)
 			return false;
 	return true;
 }
-
-static size_t page_size(void)
-{
-	return (size_t)sysconf(_SC_PAGESIZE);
-}
-
-/* Name helper for the wms fixture: "<prefix><suffix>" in a rotating buffer. */
-static char *mkname(const char *prefix, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static char *mkname(const char *prefix, const char *fmt, ...)
-{
-	static char bufs[16][NAME_LEN];
-	static unsigned int k;
-	char *b = bufs[k++ % 16];
-	size_t pl = strlen(prefix);
-	va_list ap;
-
-	memcpy(b, prefix, pl);
-	va_start(ap, fmt);
-	vsnprintf(b + pl, NAME_LEN - pl, fmt, ap);
-	va_end(ap);
-	return b;
-}
-
-#define NM(...)	mkname(self->prefix, __VA_ARGS__)
 
 /* ------------------------------------------------------------------ */
 /* global: layout                                                      */
@@ -1320,9 +1081,9 @@ TEST_F(wms, data_zero_filled)
 }
 
 /*
- * Data is allocated uninitialised and zeroed by its first writer around what
- * it writes (or read as zeros until then): memory freed by an entry full of
- * a pattern, and most likely handed to the next one, must never show.
+ * Data is zero-filled at creation: memory freed by an entry full of a
+ * pattern, most likely handed to the next one, must never show, neither
+ * before a write nor around the range of a first, partial write.
  */
 TEST_F(wms, no_stale_bytes_in_new_entries)
 {
@@ -3349,10 +3110,6 @@ TEST_F(badin, rejected)
 /* limits                                                              */
 /* ------------------------------------------------------------------ */
 
-enum { P_ENTRIES, P_ENTRY_SIZE, P_TOTAL, P_USER, P_NR };
-static const char *const lim_param[P_NR] = {
-	"max_entries", "max_entry_size", "max_total_bytes", "max_user_bytes",
-};
 static const __u64 lim_small[P_NR] = { 16, 65536, 262144, 262144 };
 
 FIXTURE(limits) {
@@ -3372,8 +3129,8 @@ FIXTURE_SETUP(limits)
 	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", WMS_DEVICE_PATH, strerror(errno));
 	snprintf(self->prefix, sizeof(self->prefix), "wt.%s.", _metadata->name);
 	for (k = 0; k < P_NR; k++) {
-		ASSERT_EQ(0, param_read(lim_param[k], &self->orig[k]))
-			TH_LOG("cannot read " PARAM_DIR "%s", lim_param[k]);
+		ASSERT_EQ(0, param_read(param_name[k], &self->orig[k]))
+			TH_LOG("cannot read " PARAM_DIR "%s", param_name[k]);
 	}
 	ASSERT_EQ(0, snap_take(self->fd, &self->before));
 	ASSERT_EQ(0U, (unsigned int)self->before.n)
@@ -3384,14 +3141,14 @@ FIXTURE_SETUP(limits)
 		for (k = 0; k < P_NR; k++) {
 			__u64 v;
 
-			ASSERT_EQ(0, param_write(lim_param[k], lim_small[k]));
-			ASSERT_EQ(0, param_read(lim_param[k], &v));
+			ASSERT_EQ(0, param_write(param_name[k], lim_small[k]));
+			ASSERT_EQ(0, param_read(param_name[k], &v));
 			ASSERT_EQ((ull)lim_small[k], (ull)v);
 		}
 	}
-	ASSERT_EQ(0, param_read(lim_param[P_ENTRIES], &self->E));
-	ASSERT_EQ(0, param_read(lim_param[P_ENTRY_SIZE], &self->S));
-	ASSERT_EQ(0, param_read(lim_param[P_TOTAL], &self->T));
+	ASSERT_EQ(0, param_read(param_name[P_ENTRIES], &self->E));
+	ASSERT_EQ(0, param_read(param_name[P_ENTRY_SIZE], &self->S));
+	ASSERT_EQ(0, param_read(param_name[P_TOTAL], &self->T));
 	diag("limits: max_entries=%llu max_entry_size=%llu max_total_bytes=%llu (%s)",
 	     (ull)self->E, (ull)self->S, (ull)self->T,
 	     self->set_by_test ? "set by the test" : "as loaded");
@@ -3413,17 +3170,17 @@ FIXTURE_TEARDOWN(limits)
 		for (k = 0; k < P_NR; k++) {
 			__u64 v;
 
-			if (!param_read(lim_param[k], &v) && v == self->orig[k])
+			if (!param_read(param_name[k], &v) && v == self->orig[k])
 				continue;
-			if (param_write(lim_param[k], self->orig[k]) && pass == 1)
-				TH_LOG("cannot restore %s=%llu", lim_param[k], (ull)self->orig[k]);
+			if (param_write(param_name[k], self->orig[k]) && pass == 1)
+				TH_LOG("cannot restore %s=%llu", param_name[k], (ull)self->orig[k]);
 		}
 	}
 	for (k = 0; k < P_NR; k++) {
 		__u64 v = 0;
 
-		EXPECT_EQ(0, param_read(lim_param[k], &v));
-		EXPECT_EQ((ull)self->orig[k], (ull)v) TH_LOG("%s not restored", lim_param[k]);
+		EXPECT_EQ(0, param_read(param_name[k], &v));
+		EXPECT_EQ((ull)self->orig[k], (ull)v) TH_LOG("%s not restored", param_name[k]);
 	}
 	pass_free(&self->before);
 	close(self->fd);
@@ -3705,101 +3462,8 @@ TEST_F(wms_end, registry_empty)
 }
 
 /* ------------------------------------------------------------------ */
-/* main: the 6.1 harness has no filtering, so do it here              */
+/* main                                                                */
 /* ------------------------------------------------------------------ */
-
-static void __attribute__((constructor)) __constructor_order_last(void)
-{
-	if (!__constructor_order)
-		__constructor_order = _CONSTRUCTOR_ORDER_BACKWARD;
-}
-
-struct filter {
-	const char *inc_f[16], *exc_f[16], *inc_v[64], *exc_v[64], *inc_t[64], *exc_t[64];
-	int ninc_f, nexc_f, ninc_v, nexc_v, ninc_t, nexc_t;
-};
-
-static bool in_list(const char *s, const char *const *l, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(s, l[i]))
-			return true;
-	return false;
-}
-
-static bool keep(const char *s, const char *const *inc, int ninc,
-		 const char *const *exc, int nexc)
-{
-	if (ninc && !in_list(s, inc, ninc))
-		return false;
-	return !in_list(s, exc, nexc);
-}
-
-/* Re-link the harness's lists keeping only what passes the filter. */
-static void apply_filter(const struct filter *fl)
-{
-	struct __fixture_metadata *f, *fnext, *fhead = NULL, *ftail = NULL;
-
-	for (f = __fixture_list; f; f = fnext) {
-		struct __test_metadata *t, *tnext, *thead = NULL, *ttail = NULL;
-		struct __fixture_variant_metadata *v, *vnext, *vhead = NULL, *vtail = NULL;
-		bool had_variants = f->variant != NULL;
-
-		fnext = f->next;
-		if (!keep(f->name, fl->inc_f, fl->ninc_f, fl->exc_f, fl->nexc_f))
-			continue;
-		for (t = f->tests; t; t = tnext) {
-			tnext = t->next;
-			if (!keep(t->name, fl->inc_t, fl->ninc_t, fl->exc_t, fl->nexc_t))
-				continue;
-			t->next = NULL;
-			if (!thead) {
-				thead = t;
-			} else {
-				ttail->next = t;
-				t->prev = ttail;
-			}
-			ttail = t;
-		}
-		if (thead)
-			thead->prev = ttail;
-		f->tests = thead;
-		for (v = f->variant; v; v = vnext) {
-			vnext = v->next;
-			if (!keep(v->name, fl->inc_v, fl->ninc_v, fl->exc_v, fl->nexc_v))
-				continue;
-			v->next = NULL;
-			if (!vhead) {
-				vhead = v;
-			} else {
-				vtail->next = v;
-				v->prev = vtail;
-			}
-			vtail = v;
-		}
-		if (vhead)
-			vhead->prev = vtail;
-		f->variant = vhead;
-		if (!thead || (had_variants && !vhead))
-			continue;
-		/* without variants, -v filters out the whole fixture */
-		if (!had_variants && fl->ninc_v)
-			continue;
-		f->next = NULL;
-		if (!fhead) {
-			fhead = f;
-		} else {
-			ftail->next = f;
-			f->prev = ftail;
-		}
-		ftail = f;
-	}
-	if (fhead)
-		fhead->prev = ftail;
-	__fixture_list = fhead;
-}
 
 static void usage(const char *prog, int code)
 {
@@ -3819,63 +3483,13 @@ int main(int argc, char **argv)
 {
 	static struct filter fl;
 	bool list = false;
-	const char *env;
-	char *end;
-	int opt;
+	int r;
 
-#define ADDF(arr, n) do {						\
-	if ((n) >= (int)ARRAY_SIZE(arr))				\
-		usage(argv[0], 2);					\
-	(arr)[(n)++] = optarg;						\
-} while (0)
-
-	while ((opt = getopt(argc, argv, "hlf:F:v:V:t:T:s:")) != -1) {
-		switch (opt) {
-		case 'l': list = true; break;
-		case 'f': ADDF(fl.inc_f, fl.ninc_f); break;
-		case 'F': ADDF(fl.exc_f, fl.nexc_f); break;
-		case 'v': ADDF(fl.inc_v, fl.ninc_v); break;
-		case 'V': ADDF(fl.exc_v, fl.nexc_v); break;
-		case 't': ADDF(fl.inc_t, fl.ninc_t); break;
-		case 'T': ADDF(fl.exc_t, fl.nexc_t); break;
-		case 's':
-			errno = 0;
-			g_seed = strtoull(optarg, &end, 0);
-			if (errno || *end)
-				usage(argv[0], 2);
-			break;
-		case 'h': usage(argv[0], 0); break;
-		default: usage(argv[0], 2);
-		}
-	}
-	if (optind != argc)
-		usage(argv[0], 2);
-	if (!g_seed) {
-		env = getenv("WMS_TEST_SEED");
-		if (env && *env)
-			g_seed = strtoull(env, NULL, 0);
-		else
-			g_seed = splitmix64(now_ns(CLOCK_REALTIME) ^ ((__u64)getpid() << 32));
-		if (!g_seed)
-			g_seed = 1;
-	}
-	apply_filter(&fl);
-	if (!__fixture_list) {
-		fprintf(stderr, "%s: no test matches the filter\n", argv[0]);
-		return KSFT_FAIL;
-	}
-	if (list) {
-		struct __fixture_metadata *f;
-		struct __fixture_variant_metadata *v, nov = { .name = "" };
-		struct __test_metadata *t;
-
-		for (f = __fixture_list; f; f = f->next)
-			for (v = f->variant ?: &nov; v; v = v->next)
-				for (t = f->tests; t; t = t->next)
-					printf("%s%s%s.%s\n", f->name, v->name[0] ? "." : "",
-					       v->name, t->name);
-		return 0;
-	}
+	parse_args(argc, argv, "hlf:F:v:V:t:T:s:", &fl, &list, &g_seed, usage);
+	g_seed = pick_seed(g_seed, now_ns(CLOCK_REALTIME));
+	r = select_tests(&fl, list, argv[0]);
+	if (r >= 0)
+		return r;
 	/* stderr: nothing may precede "TAP version 13" on stdout */
 	fprintf(stderr, "# wms_test: seed %llu\n", (ull)g_seed);
 	return test_harness_run(1, argv);
