@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# vm.sh test|run|shell [KVER]: build wms.ko against Debian's headers for KVER
-# (default: the Debian 6.12 kernel), build the static test binaries, and
-# boot that kernel under QEMU with them (userspace-test/vm/run-vm.sh).
+# vm.sh test|run|shell|endurance|fuzz [KVER]: build wms.ko against Debian's
+# headers for KVER (default: the Debian 6.12 kernel), build the static test
+# binaries, and boot that kernel under QEMU with them in that mode
+# (userspace-test/vm/run-vm.sh, which also lists the knobs: WMS_FUZZ_SEED,
+# WMS_FUZZ_OPS, WMS_FUZZ_SECONDS, WMS_ENDURANCE_*, WMS_VM_TIMEOUT...).
+#   test       the suites and 1,000,000 fuzzer ops with seed 1
+#   endurance  1000 insmod/rmmod cycles with entries, 60 s of wms_load, memory
+#              against a baseline (userspace-test/endurance.sh)
+#   fuzz       wms_fuzz for WMS_FUZZ_SECONDS (`make fuzz`, scripts/fuzz.sh)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-mode=${1:?usage: vm.sh test|run|shell [KVER]}
+mode=${1:?usage: vm.sh test|run|shell|endurance|fuzz [KVER]}
 resolve_kernels
 kver=${2:-$WMS_KVER_612}
 
@@ -20,22 +26,25 @@ bindir="$WMS_CACHE/userspace-test"
 make -s -C "$WMS_ROOT/userspace-test" O="$bindir" \
 	KSFT="$WMS_SRC/tools/testing/selftests" >&2
 make -s -C "$WMS_ROOT/tools" O="$bindir" STATIC=1 >&2
-install -m 0755 "$WMS_ROOT/userspace-test/wmsctl_test.sh" "$bindir/"
+install -m 0755 "$WMS_ROOT/userspace-test/wmsctl_test.sh" \
+	"$WMS_ROOT/userspace-test/endurance.sh" "$bindir/"
 
 run_vm() {
 	bash "$WMS_ROOT/userspace-test/vm/run-vm.sh" --kver "$kver" \
 		--mode "$mode" --ko-dir "$kodir" --bin-dir "$bindir"
 }
-[ "$mode" = test ] || { run_vm; exit; }
+case $mode in test | endurance | fuzz) ;; *) run_vm; exit ;; esac
 
 # A test boot that dies before it reaches wms (QEMU's TCG has been seen to
 # panic while patching kernel text at boot) says nothing about wms: boot
-# once more. Anything that happens once wms is loading counts.
+# once more. Anything that happens once wms is loading counts (endurance:
+# once endurance.sh, which loads it, has started).
 results_before=$( [ -n "${WMS_RESULTS:-}" ] && wc -l < "$WMS_RESULTS" || echo 0)
 run_vm && exit 0
 rc=$?
-log="$WMS_CACHE/logs/vm-$kver-test.log"
-if [ "$rc" -eq 1 ] && [ -f "$log" ] && ! grep -q '### insmod /wms.ko' "$log"; then
+log="$WMS_CACHE/logs/vm-$kver-$mode.log"
+if [ "$rc" -eq 1 ] && [ -f "$log" ] &&
+   ! grep -Eq '### (insmod /wms\.ko|endurance: )' "$log"; then
 	echo "vm.sh: the $kver VM died before loading wms; booting it again"
 	if [ -n "${WMS_RESULTS:-}" ]; then
 		head -n "$results_before" "$WMS_RESULTS" > "$WMS_RESULTS.tmp" &&

@@ -8,20 +8,33 @@
 #   /endurance.sh
 #
 # 1. Baseline (after drop_caches): Slab, VmallocUsed, MemFree from
-#    /proc/meminfo, the lines of /proc/vmallocinfo, and the slabinfo caches
-#    whose name mentions wms (wms uses kmalloc, so usually none).
+#    /proc/meminfo, the areas listed in /proc/vmallocinfo (without the
+#    "unpurged vm_area" lines: areas already freed whose lazy purge has not
+#    run yet, so their number says when the kernel last purged, not what is
+#    allocated), and the slabinfo caches whose name mentions wms (wms uses
+#    kmalloc, so usually none).
 # 2. CYCLES times: insmod wms.ko; add three entries with wmsctl (4 KiB,
 #    size 0, 64 KiB with 64 KiB written); rmmod with the entries present.
 # 3. insmod; wms_load: THREADS threads of random ADD/WRITE/READ/INFO/LIST/
 #    REMOVE/open/ATTACH+mmap for SECONDS; /proc/driver/wms must be empty
 #    afterwards; rmmod.
-# 4. drop_caches, wait, and compare with the baseline within the noise:
-#      Slab         +- SLAB_NOISE_KB   (default 512 KiB; a KASAN kernel
-#                                       keeps freed objects in its quarantine,
-#                                       up to 1/32 of RAM: pass more there)
-#      VmallocUsed  +- VMALLOC_NOISE_KB (default 64 KiB)
-#      vmallocinfo  +- 8 lines
-#      MemFree      no more than MEMFREE_NOISE_KB lower (default 8 MiB)
+# 4. drop_caches, wait, and compare with the baseline: what wms took must
+#    be back, so each figure may grow (MemFree: fall) by no more than the
+#    noise; less in use than at the baseline is no leak and passes (the
+#    kernel frees boot-time and lazily-freed memory at its own pace):
+#      Slab         SLAB_NOISE_KB more at most (default 512 KiB; a KASAN
+#                   kernel keeps freed objects in its quarantine, up to 1/32
+#                   of RAM: pass more there)
+#      VmallocUsed  VMALLOC_NOISE_KB more at most (default 64 KiB)
+#      vmallocinfo  8 more areas at most; the callers whose count changed
+#                   are listed
+#      MemFree      with the pages on the per-cpu free lists added (the
+#                   "count:" lines of /proc/zoneinfo): no more than
+#                   MEMFREE_NOISE_KB lower (default 8 MiB). Freed pages wait
+#                   on those lists, uncounted in MemFree, and drop_caches does
+#                   not drain them. In the Debian VMs (1 GiB, 2 CPUs) they
+#                   held 19 to 33 MiB, and MemFree alone moved by -8.7 to
+#                   +4.7 MiB over a run; with the lists added, by under 1 MiB.
 #    (checked after step 2 as well).
 #
 # Environment: WMS_KO (/wms.ko), WMSCTL (/wmsctl), WMS_LOAD (/wms_load),
@@ -65,40 +78,86 @@ settle() {
 	echo 3 >/proc/sys/vm/drop_caches 2>/dev/null
 }
 
-# measure PREFIX: set PREFIX_slab, PREFIX_vmalloc, PREFIX_free (kB), PREFIX_vmi
+# measure PREFIX: set PREFIX_slab, PREFIX_vmalloc, PREFIX_free, PREFIX_pcp
+# (pages on the per-cpu free lists, in kB),
+# PREFIX_vmi (areas in /proc/vmallocinfo, unpurged ones left out) and
+# PREFIX_unpurged; $T/vmi.PREFIX counts the areas by caller (offsets dropped).
 measure() {
 	eval "$1_slab=$(meminfo Slab)"
 	eval "$1_vmalloc=$(meminfo VmallocUsed)"
 	eval "$1_free=$(meminfo MemFree)"
-	eval "$1_vmi=$(wc -l </proc/vmallocinfo 2>/dev/null || echo 0)"
+	# (4 KiB pages: the test VMs are x86-64)
+	eval "$1_pcp=$(awk '$1 == "count:" { n += $2 } END { print n * 4 }' /proc/zoneinfo)"
+	cp /proc/meminfo "$T/meminfo.$1"
+	cat /proc/vmallocinfo >"$T/vmallocinfo" 2>/dev/null
+	eval "$1_vmi=$(awk '!/unpurged vm_area/ { n++ } END { print n + 0 }' "$T/vmallocinfo")"
+	eval "$1_unpurged=$(awk '/unpurged vm_area/ { n++ } END { print n + 0 }' "$T/vmallocinfo")"
+	awk '!/unpurged vm_area/ { c = $3; sub(/\+0x.*/, "", c); print c }' "$T/vmallocinfo" |
+		sort | uniq -c >"$T/vmi.$1"
 	if [ -r /proc/slabinfo ]; then
 		grep -i wms /proc/slabinfo >"$T/slab.$1" 2>/dev/null
 	fi
 }
 
-# within LABEL NOW BASE NOISE UNIT: |NOW - BASE| <= NOISE
-within() {
+# no_growth LABEL NOW BASE NOISE UNIT: NOW - BASE <= NOISE
+no_growth() {
 	d=$(($2 - $3))
-	a=$d
-	[ "$a" -lt 0 ] && a=$((-a))
-	if [ "$a" -le "$4" ]; then
-		pass "$1: $3 -> $2 $5 ($d, noise $4)"
+	if [ "$d" -le "$4" ]; then
+		pass "$1: $3 -> $2 $5 ($d, at most $4 more allowed)"
 	else
 		fail "$1: $3 -> $2 $5 ($d, more than the noise $4)"
 	fi
 }
 
+# vmi_changes PREFIX: the callers of vmalloc areas whose count differs from
+# the baseline's, as "# " lines.
+vmi_changes() {
+	awk 'FNR == NR { b[$2] = $1; next }
+	     { n[$2] = $1 }
+	     END {
+		for (k in b)
+			if (!(k in n))
+				n[k] = 0
+		for (k in n) {
+			d = n[k] - b[k]
+			if (d)
+				printf "#   %s%d %s (%d -> %d)\n", (d > 0 ? "+" : ""), d, k, b[k], n[k]
+		}
+	     }' "$T/vmi.b" "$T/vmi.$1" | sort | head -n 40
+}
+
+# meminfo_changes PREFIX: the /proc/meminfo fields (in kB) that moved by
+# 1 MiB or more since the baseline, as "# " lines: where MemFree went.
+meminfo_changes() {
+	awk 'FNR == NR { b[$1] = $2; next }
+	     $3 == "kB" && ($1 in b) {
+		d = $2 - b[$1]
+		if (d >= 1024 || d <= -1024)
+			printf "#   %s %d -> %d kB (%s%d)\n", $1, b[$1], $2, (d > 0 ? "+" : ""), d
+	     }' "$T/meminfo.b" "$T/meminfo.$1"
+}
+
 # compare LABEL PREFIX: against the baseline b_* (set by measure's eval)
 # shellcheck disable=SC2154
 compare() {
-	within "$1: Slab" "$(eval echo "\$$2_slab")" "$b_slab" "$SLAB_NOISE_KB" kB
-	within "$1: VmallocUsed" "$(eval echo "\$$2_vmalloc")" "$b_vmalloc" "$VMALLOC_NOISE_KB" kB
-	within "$1: /proc/vmallocinfo lines" "$(eval echo "\$$2_vmi")" "$b_vmi" "$VMINFO_NOISE" lines
+	no_growth "$1: Slab" "$(eval echo "\$$2_slab")" "$b_slab" "$SLAB_NOISE_KB" kB
+	no_growth "$1: VmallocUsed" "$(eval echo "\$$2_vmalloc")" "$b_vmalloc" "$VMALLOC_NOISE_KB" kB
+	if ! cmp -s "$T/vmi.b" "$T/vmi.$2"; then
+		diag "vmalloc areas by caller, where the count changed (unpurged: $b_unpurged -> $(eval echo "\$$2_unpurged")):"
+		vmi_changes "$2"
+	fi
+	no_growth "$1: /proc/vmallocinfo areas" "$(eval echo "\$$2_vmi")" "$b_vmi" "$VMINFO_NOISE" areas
 	nf=$(eval echo "\$$2_free")
-	if [ $((b_free - nf)) -le "$MEMFREE_NOISE_KB" ]; then
-		pass "$1: MemFree $b_free -> $nf kB (noise: $MEMFREE_NOISE_KB kB lower)"
+	np=$(eval echo "\$$2_pcp")
+	diag "/proc/meminfo fields that moved by 1 MiB or more:"
+	meminfo_changes "$2"
+	diag "MemFree $b_free -> $nf kB, per-cpu free lists $b_pcp -> $np kB"
+	bt=$((b_free + b_pcp))
+	nt=$((nf + np))
+	if [ $((bt - nt)) -le "$MEMFREE_NOISE_KB" ]; then
+		pass "$1: MemFree + per-cpu lists $bt -> $nt kB ($((nt - bt)), at most $MEMFREE_NOISE_KB lower allowed)"
 	else
-		fail "$1: MemFree $b_free -> $nf kB, $((b_free - nf)) kB lower (noise $MEMFREE_NOISE_KB)"
+		fail "$1: MemFree + per-cpu lists $bt -> $nt kB, $((bt - nt)) kB lower (noise $MEMFREE_NOISE_KB)"
 	fi
 	if [ -s "$T/slab.b" ] || [ -s "$T/slab.$2" ]; then
 		if cmp -s "$T/slab.b" "$T/slab.$2"; then
@@ -145,7 +204,7 @@ done
 
 settle 3
 measure b
-diag "baseline: Slab $b_slab kB, VmallocUsed $b_vmalloc kB, MemFree $b_free kB, vmallocinfo $b_vmi lines"
+diag "baseline: Slab $b_slab kB, VmallocUsed $b_vmalloc kB, MemFree $b_free kB (+$b_pcp kB on per-cpu lists), vmallocinfo $b_vmi areas (+$b_unpurged unpurged)"
 
 # ---------------------------------------------------------------------------
 diag "$CYCLES cycles of insmod, 3 entries (one 64 KiB written), rmmod with the entries present"
@@ -228,6 +287,6 @@ fi
 settle 5
 measure e
 # shellcheck disable=SC2154  # set by measure's eval
-diag "end: Slab $e_slab kB, VmallocUsed $e_vmalloc kB, MemFree $e_free kB, vmallocinfo $e_vmi lines"
+diag "end: Slab $e_slab kB, VmallocUsed $e_vmalloc kB, MemFree $e_free kB (+$e_pcp kB on per-cpu lists), vmallocinfo $e_vmi areas (+$e_unpurged unpurged)"
 compare "at the end" e
 totals

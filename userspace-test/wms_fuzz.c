@@ -19,7 +19,7 @@
  *     diverges), within the -m time budget;
  * and prints the minimised op list.
  *
- *   wms_fuzz [-s SEED] [-n OPS] [-t SECONDS] [-v] [-L] [-m SECONDS] [-X FEATURE]
+ *   wms_fuzz [-s SEED] [-n OPS] [-t SECONDS] [-v] [-L] [-m SECONDS]
  *     -s SEED     seed (default: from the time; printed)
  *     -n OPS      operations (default 100000)
  *     -t SECONDS  stop after SECONDS (whichever of -n / -t comes first)
@@ -27,8 +27,6 @@
  *     -L          keep the module's limits (default: lower them to small,
  *                 seed-chosen values, and restore them at exit)
  *     -m SECONDS  time budget of the delta debugging (default 120)
- *     -X FEATURE  do not generate an operation a known module bug breaks, to
- *                 look further: seekdata, size0 (see usage)
  *
  * Output: "# " progress lines, the op mix with errno counts and coverage
  * counters of the rarer rules, then
@@ -1204,7 +1202,7 @@ static size_t g_whylen;
 enum {
 	C_ENT_NOSPC, C_TOTAL_NOSPC, C_USER_NOSPC, C_DEAD_NOSPC, C_SIZE0, C_EXIST_NOREAD,
 	C_REMOVE_EPERM, C_DEAD_IO, C_DEAD_MAP, C_NOWRITE_FILE, C_RO_FILE, C_MPROTECT_EACCES,
-	C_WALK_END, C_CHILD_ATTACH, C_DUP_SHARED, C_NCOV
+	C_WALK_END, C_CHILD_ATTACH, C_DUP_SHARED, C_SIZE0_NOSPC, C_SEEK_DATA, C_NCOV
 };
 static const char *const covname[C_NCOV] = {
 	"ADD refused by max_entries", "ADD refused by max_total_bytes",
@@ -1214,7 +1212,8 @@ static const char *const covname[C_NCOV] = {
 	"mapping of a removed entry checked/stored", "write()/mmap refused: no write right at ATTACH",
 	"write()/mmap refused: file opened read-only", "mprotect(RW) refused",
 	"LIST walks that reached the end", "files ATTACHed in a forked child",
-	"attached files shared by dup", };
+	"attached files shared by dup", "size-0 ADD refused by a byte limit",
+	"lseek SEEK_DATA/SEEK_HOLE on an attached file", };
 static ull g_cov[C_NCOV];
 static bool g_count_cov;
 #define COV(c) do { if (g_count_cov) g_cov[c]++; } while (0)
@@ -1313,6 +1312,8 @@ static bool m_step(const struct op *op, const struct outcome *got)
 				if (M.map[i].used && !M.map[i].obj->live)
 					dead = 1;
 			COV(C_TOTAL_NOSPC);
+			if (!size)
+				COV(C_SIZE0_NOSPC);
 			if (dead) {
 				/* would it fit without the removed entries' bytes? */
 				ull live = M.base_bytes;
@@ -1328,6 +1329,8 @@ static bool m_step(const struct op *op, const struct outcome *got)
 		}
 		if (c && over(M.ubytes[c], size, M.lim[L_USER])) {
 			COV(C_USER_NOSPC);
+			if (!size)
+				COV(C_SIZE0_NOSPC);
 			RET(-ENOSPC);
 		}
 		if (op->argmode == 2)
@@ -1654,6 +1657,8 @@ static bool m_step(const struct op *op, const struct outcome *got)
 		if (!f->obj)
 			RET(-EBADFD);
 		eof = f->obj->size;
+		if (op->mode == SEEK_DATA || op->mode == SEEK_HOLE)
+			COV(C_SEEK_DATA);
 		switch (op->mode) {
 		case SEEK_SET:
 			np = off;
@@ -1780,14 +1785,6 @@ rc_only:
 /* ------------------------------------------------------------------ */
 
 static uint32_t g_grp;
-
-/*
- * -X FEATURE: do not generate an operation a known module bug makes fail, to
- * look further (the model is unchanged; the default generates everything).
- */
-enum { X_SEEKDATA = 1, X_SIZE0 = 2 };
-static const char *const xnames[] = { "seekdata", "size0" };
-static unsigned int g_exclude;
 
 static int live_pool_name(void)
 {
@@ -2004,9 +2001,12 @@ static bool gen_kind(struct op *op, int kind)
 	case K_ADD:
 		op->name = (uint16_t)pick_name(35);
 		op->a = gen_size(c);
-		if ((g_exclude & X_SIZE0) && !op->a &&
-		    (M.total > M.lim[L_TOTAL] || (c && M.ubytes[c] > M.lim[L_USER])))
-			op->a = 1;
+		/*
+		 * Over a byte limit lowered below what is in use, an empty
+		 * entry is refused too: ask for one often enough to see it.
+		 */
+		if ((M.total > M.lim[L_TOTAL] || (c && M.ubytes[c] > M.lim[L_USER])) && pct(25))
+			op->a = 0;
 		op->flags = pct(70) ? 0 : pct(65) ? WMS_ADD_EXCL :
 			    (uint32_t[]){ WMS_ADD_CREATED, 2, 1u << 30, 0xffffffffu,
 					  WMS_ADD_EXCL | 4 }[rn(5)];
@@ -2140,8 +2140,6 @@ static bool gen_kind(struct op *op, int kind)
 		S = f && f->obj ? f->obj->size : rn(3 * PG);
 		P = f ? (ull)f->pos : 0;
 		op->mode = pct(95) ? (uint32_t)rn(5) : (uint32_t[]){ 5, 7, 99, 0xffffffffu }[rn(4)];
-		if ((g_exclude & X_SEEKDATA) && (op->mode == SEEK_DATA || op->mode == SEEK_HOLE))
-			op->mode = SEEK_SET;
 		switch (rn(12)) {
 		case 0:
 			op->a = 0;
@@ -3098,9 +3096,8 @@ static void shrink(const struct rres *orig)
 	}
 	print_div("re-run", &r);
 	hi = r.done;	/* that re-run was exactly this prefix, with its final checks */
-	say("shortest failing prefix: %llu ops (wms_fuzz -s %llu -n %llu%s%s%s)", hi, g_seed, hi,
-	    lowered ? "" : " -L", g_exclude & X_SEEKDATA ? " -X seekdata" : "",
-	    g_exclude & X_SIZE0 ? " -X size0" : "");
+	say("shortest failing prefix: %llu ops (wms_fuzz -s %llu -n %llu%s)", hi, g_seed, hi,
+	    lowered ? "" : " -L");
 
 	n = hi;
 	l = calloc(n, sizeof(*l));
@@ -3198,9 +3195,7 @@ static void usage(const char *argv0)
 		"  -t SECONDS  stop after SECONDS\n"
 		"  -v          print every operation\n"
 		"  -L          keep the module's limits (default: lower them, restore at exit)\n"
-		"  -m SECONDS  time budget of the shrink (default 120)\n"
-		"  -X FEATURE  do not generate FEATURE (a known module bug): seekdata (lseek\n"
-		"              SEEK_DATA/SEEK_HOLE), size0 (size-0 ADD while over a byte limit)\n",
+		"  -m SECONDS  time budget of the shrink (default 120)\n",
 		argv0);
 	exit(2);
 }
@@ -3232,7 +3227,7 @@ int main(int argc, char **argv)
 	unsigned char *shm;
 	size_t shsz;
 
-	while ((opt = getopt(argc, argv, "s:n:t:vLm:X:h")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:t:vLm:h")) != -1) {
 		switch (opt) {
 		case 's':
 			g_seed = strtoull(optarg, NULL, 0);
@@ -3253,13 +3248,6 @@ int main(int argc, char **argv)
 		case 'm':
 			g_shrink_budget = strtod(optarg, NULL);
 			break;
-		case 'X':
-			for (s = 0; s < (int)(sizeof(xnames) / sizeof(xnames[0])); s++)
-				if (!strcmp(optarg, xnames[s]))
-					g_exclude |= 1u << s;
-			if (s == (int)(sizeof(xnames) / sizeof(xnames[0])) && !g_exclude)
-				usage(argv[0]);
-			break;
 		default:
 			usage(argv[0]);
 		}
@@ -3277,9 +3265,6 @@ int main(int argc, char **argv)
 	    sizeof(void *) * 8);
 	if (secs > 0)
 		say("time limit: %.0f s", secs);
-	for (s = 0; s < (int)(sizeof(xnames) / sizeof(xnames[0])); s++)
-		if (g_exclude & (1u << s))
-			say("not generating: %s (-X)", xnames[s]);
 	if (geteuid()) {
 		say("SKIP: must run as root (uses worker credentials and module parameters)");
 		totals(0, 0, 1, 0);

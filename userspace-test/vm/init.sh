@@ -1,11 +1,17 @@
 #!/bin/sh
 # /init of the wms test VM (busybox ash). run-vm.sh packs this file as /init
-# together with /etc/wms-vm.conf (MODE=test|run|shell|bench, WMS_VM_TEST_TIMEOUT=seconds;
-# bench also WMS_BENCH_BUDGET=seconds and WMS_BENCH_ARGS).
+# together with /etc/wms-vm.conf: MODE=test|run|shell|bench|endurance|fuzz,
+# WMS_VM_TEST_TIMEOUT=seconds (each test binary), WMS_FUZZ_SEED,
+# WMS_FUZZ_OPS, WMS_FUZZ_TIMEOUT (test and fuzz), WMS_FUZZ_SECONDS (fuzz),
+# WMS_ENDURANCE_TIMEOUT and WMS_ENDURANCE_{CYCLES,SECONDS,THREADS}
+# (endurance); bench also WMS_BENCH_BUDGET=seconds and WMS_BENCH_ARGS.
 #
-# test:  load wms.ko, run /wms_test (and /wms_test32 if present), the example
-#        module, reload with small limits and run "/wms_test -f limits", unload,
-#        check nothing is left behind and the taint; print one marker line
+# test:  load wms.ko, run /wms_test, /wms_attach_test, /wms_security_test
+#        (each also 32-bit if present), /wmsctl_test.sh and the differential
+#        fuzzer (/wms_fuzz -s WMS_FUZZ_SEED -n WMS_FUZZ_OPS, a fixed seed so
+#        that every run does the same ops), the example module, reload with
+#        small limits and run "/wms_test -f limits", unload, check nothing is
+#        left behind and the taint; print one marker line
 #        "WMS-RESULT: passed=P failed=F".
 # run:   a short narrated demo of two processes sharing an entry.
 # shell: load wms.ko and hand over an interactive shell on the console.
@@ -14,6 +20,11 @@
 #        its CSV and Markdown summary between WMS-BENCH-*-BEGIN/END lines and
 #        "WMS-RESULT: passed=P failed=F" (failed: the bench's exit status,
 #        missing output, a problem line in the kernel log).
+# endurance: /endurance.sh (it loads and unloads wms itself: insmod/rmmod
+#        cycles with entries present, then /wms_load; memory against a
+#        baseline), then the checks of test mode: wms gone, taint, kernel log.
+# fuzz:  load wms.ko, run /wms_fuzz -s WMS_FUZZ_SEED -t WMS_FUZZ_SECONDS with
+#        no op limit to speak of, unload, the checks of test mode.
 # Every mode powers the VM off at the end.
 
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
@@ -33,6 +44,11 @@ exec 0</dev/console 1>/dev/console 2>&1
 
 MODE=test
 WMS_VM_TEST_TIMEOUT=300
+WMS_FUZZ_SEED=1
+WMS_FUZZ_OPS=1000000
+WMS_FUZZ_TIMEOUT=900
+WMS_FUZZ_SECONDS=300
+WMS_ENDURANCE_TIMEOUT=1200
 [ -r /etc/wms-vm.conf ] && . /etc/wms-vm.conf
 
 # Lines that mean the kernel is unhappy (the host greps the same on the whole log).
@@ -68,17 +84,25 @@ load_deps() {
 
 # run_harness LABEL CMD...: run a kselftest-harness binary, add its totals.
 run_harness() {
-	label=$1
-	shift
+	run_harness_t "$WMS_VM_TEST_TIMEOUT" "$@"
+}
+
+# run_harness_t SECONDS LABEL CMD...: the same with its own time limit.
+run_harness_t() {
+	limit=$1
+	label=$2
+	shift 2
 	say "$label: $*"
+	t_start=$(uptime_s)
 	set -o pipefail
-	timeout -s KILL "$WMS_VM_TEST_TIMEOUT" "$@" 2>&1 | tee /tmp/harness.out
+	timeout -s KILL "$limit" "$@" 2>&1 | tee /tmp/harness.out
 	rc=$?
 	set +o pipefail
+	echo "WMS-TIME $label: $(awk -v a="$t_start" -v b="$(uptime_s)" 'BEGIN { printf "%.1f", b - a }') s"
 	tot=$(grep '^# Totals:' /tmp/harness.out | tail -n 1)
 	if [ -z "$tot" ]; then
 		if [ "$rc" = 137 ]; then
-			fail "$label: killed after ${WMS_VM_TEST_TIMEOUT}s, no '# Totals' line"
+			fail "$label: killed after ${limit}s, no '# Totals' line"
 		else
 			fail "$label: no '# Totals' line (exit status $rc)"
 		fi
@@ -114,20 +138,66 @@ print_kernel_log() {
 	fi
 }
 
-# ---------------------------------------------------------------------------
-mode_test() {
-	T0=$(cat /proc/sys/kernel/tainted)
+# run_fuzz ARGS...: the differential fuzzer (wms loaded) with the seed of
+# the conf, so that a divergence can be replayed: wms_fuzz -s SEED -n OPS.
+# Its totals count chunks of 1000 ops that matched the model.
+run_fuzz() {
+	if [ -x /wms_fuzz ]; then
+		run_harness_t "$WMS_FUZZ_TIMEOUT" wms_fuzz /wms_fuzz -s "$WMS_FUZZ_SEED" "$@"
+		# For the host's summary (run-vm.sh): what ran, how fast, with what seed.
+		sed -n 's/^# ran \([0-9]*\) ops in \([0-9.]*\) s: \([0-9]*\) ops\/s.*/WMS-FUZZ: ops=\1 seconds=\2 rate=\3/p' \
+			/tmp/harness.out
+		sed -n 's/^# fuzz: \([0-9]*\) ops, seed \([0-9]*\), \([0-9]*\) divergences.*/WMS-FUZZ: seed=\2 divergences=\3/p' \
+			/tmp/harness.out
+	else
+		fail "/wms_fuzz missing from the initramfs"
+	fi
+}
+
+# The start of a mode that checks the kernel: say where we are, keep the boot
+# log apart (only its problems are shown), and show kernel warnings (level 4)
+# live from here on, next to the test that caused them (loglevel=4 on the
+# command line hides them).
+begin_checked() {
 	echo
-	echo "WMS-VM: kernel $(uname -r), userspace up at $(uptime_s)s, mode test, tainted at boot: $T0"
-	# Keep the boot log apart; only show its problems (if any).
+	echo "WMS-VM: kernel $(uname -r), userspace up at $(uptime_s)s, mode $1, tainted at boot: $(cat /proc/sys/kernel/tainted)"
 	dmesg -c >/tmp/kmsg.boot 2>/dev/null
 	if grep -Eq "$BAD" /tmp/kmsg.boot; then
 		say "boot log problems (before any wms module was loaded)"
 		grep -E -A 30 "$BAD" /tmp/kmsg.boot | head -n 200
 	fi
-	# From here on, show kernel warnings (level 4) live too, next to the test
-	# that caused them (loglevel=4 on the command line hides them).
 	echo 5 >/proc/sys/kernel/printk
+}
+
+# The end of such a mode: no wms module, device or sysfs directory left,
+# no taint beyond out-of-tree/unsigned, a clean kernel log, the marker.
+end_checked() {
+	left=""
+	for f in /dev/wms /sys/module/wms /sys/module/wms_example /proc/driver/wms; do
+		[ -e "$f" ] && left="$left $f"
+	done
+	if [ -z "$left" ]; then
+		pass "nothing left behind (/dev/wms, /sys/module/wms, /proc/driver/wms gone)"
+	else
+		fail "left behind after rmmod:$left"
+	fi
+
+	T1=$(cat /proc/sys/kernel/tainted)
+	if [ $((T1 & ~0x3000)) = 0 ]; then
+		pass "taint $T1 (only out-of-tree/unsigned bits allowed)"
+	else
+		fail "taint $T1: bits outside 0x3000 set ($((T1 & ~0x3000)))"
+	fi
+
+	print_kernel_log
+	echo
+	echo "WMS-VM: result at $(uptime_s)s"
+	echo "WMS-RESULT: passed=$P failed=$F"
+}
+
+# ---------------------------------------------------------------------------
+mode_test() {
+	begin_checked test
 	load_deps
 	rmmod_ok=1
 
@@ -150,6 +220,7 @@ mode_test() {
 			else
 				fail "/wmsctl or /wmsctl_test.sh missing from the initramfs"
 			fi
+			run_fuzz -n "$WMS_FUZZ_OPS"
 		else
 			fail "/dev/wms does not exist after insmod"
 		fi
@@ -195,28 +266,45 @@ mode_test() {
 		rmmod_ok=0
 	fi
 	if [ "$rmmod_ok" = 1 ]; then pass "rmmod wms (twice)"; else fail "rmmod wms"; fi
+	end_checked
+}
 
-	left=""
-	for f in /dev/wms /sys/module/wms /sys/module/wms_example; do
-		[ -e "$f" ] && left="$left $f"
-	done
-	if [ -z "$left" ]; then
-		pass "nothing left behind (/dev/wms, /sys/module/wms gone)"
+# ---------------------------------------------------------------------------
+mode_endurance() {
+	begin_checked endurance
+	load_deps
+	# endurance.sh reads its knobs from the environment.
+	export WMS_ENDURANCE_CYCLES WMS_ENDURANCE_SECONDS WMS_ENDURANCE_THREADS
+	if [ -x /endurance.sh ] && [ -x /wms_load ] && [ -x /wmsctl ]; then
+		# It loads wms.ko itself, cycles it, runs /wms_load, checks that
+		# /proc/driver/wms is empty before its final rmmod and compares
+		# the memory figures with its baseline.
+		run_harness_t "$WMS_ENDURANCE_TIMEOUT" endurance /endurance.sh
 	else
-		fail "left behind after rmmod:$left"
+		fail "/endurance.sh, /wms_load or /wmsctl missing from the initramfs"
 	fi
+	# endurance.sh should have unloaded wms (a failed check may not have).
+	if [ -e /sys/module/wms ]; then
+		fail "wms still loaded after endurance.sh"
+		rmmod wms
+	fi
+	end_checked
+}
 
-	T1=$(cat /proc/sys/kernel/tainted)
-	if [ $((T1 & ~0x3000)) = 0 ]; then
-		pass "taint $T1 (only out-of-tree/unsigned bits allowed)"
+# ---------------------------------------------------------------------------
+mode_fuzz() {
+	begin_checked fuzz
+	load_deps
+	say "insmod /wms.ko"
+	if insmod /wms.ko && [ -c /dev/wms ]; then
+		# -n: more than any -t can reach; the time limit ends the run.
+		run_fuzz -t "$WMS_FUZZ_SECONDS" -n 1000000000000
+		say "rmmod wms"
+		if rmmod wms; then pass "rmmod wms"; else fail "rmmod wms"; fi
 	else
-		fail "taint $T1: bits outside 0x3000 set ($((T1 & ~0x3000)))"
+		fail "insmod /wms.ko (or /dev/wms missing)"
 	fi
-
-	print_kernel_log
-	echo
-	echo "WMS-VM: result at $(uptime_s)s"
-	echo "WMS-RESULT: passed=$P failed=$F"
+	end_checked
 }
 
 # ---------------------------------------------------------------------------
@@ -394,6 +482,8 @@ test) mode_test ;;
 run) mode_run ;;
 shell) mode_shell ;;
 bench) mode_bench ;;
+endurance) mode_endurance ;;
+fuzz) mode_fuzz ;;
 *) echo "WMS-VM: unknown MODE '$MODE'"; echo "WMS-RESULT: passed=0 failed=1" ;;
 esac
 finish

@@ -2,19 +2,27 @@
 # run-vm.sh: boot a Debian distribution kernel under QEMU (TCG, no KVM needed)
 # with wms.ko and the static test programs in an initramfs, and test or demo it.
 #
-#   run-vm.sh --kver KVER --mode test|run|shell|bench [--ko-dir DIR] [--bin-dir DIR]
-#             [--out DIR]
+#   run-vm.sh --kver KVER --mode test|run|shell|bench|endurance|fuzz [--ko-dir DIR]
+#             [--bin-dir DIR] [--out DIR]
 #
 #   KVER       Debian kernel release, e.g. 6.1.0-56-amd64 or 6.12.117+deb12-amd64
 #   --ko-dir   holds module/wms.ko and module/example/wms_example.ko built for KVER
 #              (default: the repository root)
-#   --bin-dir  holds the static binaries: wms_demo, wmsctl, the suites wms_*test*
-#              and wmsctl_test.sh (every executable wms_* and wmsctl* there is
-#              packed; default: <repo>/userspace-test)
+#   --bin-dir  holds the static binaries: wms_demo, wmsctl, the suites wms_*test*,
+#              wms_fuzz, wms_load, wmsctl_test.sh and endurance.sh (every
+#              executable wms_*, wmsctl* and endurance.sh there is packed;
+#              default: <repo>/userspace-test)
 #
-# test   runs the test suite in the VM; exit 0 only if the VM printed its
-#        "WMS-RESULT: passed=P failed=0" marker and the serial log has no
-#        Oops/BUG/WARNING/... line. Prints "vm KVER: P passed, F failed".
+# test   runs the test suite in the VM, the differential fuzzer included
+#        (wms_fuzz -s WMS_FUZZ_SEED -n WMS_FUZZ_OPS); exit 0 only if the VM
+#        printed its "WMS-RESULT: passed=P failed=0" marker and the serial log
+#        has no Oops/BUG/WARNING/... line. Prints "vm KVER: P passed, F failed".
+# endurance  runs endurance.sh (insmod/rmmod cycles with entries present,
+#        then wms_load; memory against a baseline) and the checks of test
+#        mode. Prints "endurance KVER: P passed, F failed".
+# fuzz   runs wms_fuzz for WMS_FUZZ_SECONDS with the seed WMS_FUZZ_SEED, shown
+#        live. Prints "fuzz KVER: P passed, F failed" (P counts chunks of 1000
+#        ops that matched the model, and the checks after it).
 # run    a short narrated demo, shown live.
 # shell  an interactive busybox shell in the VM with wms.ko loaded.
 # bench  runs /wms_bench (wms against POSIX shm, SysV shm, keyrings, memfd),
@@ -27,10 +35,23 @@
 #
 # Environment:
 #   WMS_CACHE            cache for .debs, kernels, logs, temp files (default ~/.cache/wms)
-#   WMS_RESULTS          if set, a line "vm-KVER P F" is appended to this file
-#   WMS_VM_TIMEOUT       QEMU wall-clock limit in seconds, test/run (default 600)
+#   WMS_RESULTS          if set, a line "vm-KVER P F" (test), "endurance-KVER P F"
+#                        or "fuzz-KVER P F" is appended to this file
+#   WMS_VM_TIMEOUT       QEMU wall-clock limit in seconds (default: run 600,
+#                        test 600 + WMS_FUZZ_TIMEOUT, endurance
+#                        WMS_ENDURANCE_TIMEOUT + 300, fuzz WMS_FUZZ_TIMEOUT + 300)
 #   WMS_VM_SHELL_TIMEOUT the same for shell mode (default 86400)
 #   WMS_VM_TEST_TIMEOUT  limit for each test-binary run inside the VM (default 300)
+#   WMS_FUZZ_SEED        test, fuzz: the fuzzer's seed (default 1 in test mode,
+#                        so that every run does the same ops; fuzz: a random one)
+#   WMS_FUZZ_OPS         test: the fuzzer's operations (default 1000000)
+#   WMS_FUZZ_SECONDS     fuzz: how long the fuzzer runs (default 300)
+#   WMS_FUZZ_TIMEOUT     limit of the fuzzer inside the VM (default: test 900,
+#                        fuzz 3 x WMS_FUZZ_SECONDS + 300: after a divergence
+#                        its shrinking replays the run twice, plus 120 s)
+#   WMS_ENDURANCE_TIMEOUT  endurance: limit of endurance.sh in the VM (default 1200)
+#   WMS_ENDURANCE_CYCLES, WMS_ENDURANCE_SECONDS, WMS_ENDURANCE_THREADS
+#                        endurance: passed to endurance.sh (defaults 1000, 60, 8)
 #   WMS_VM_KERNEL        vmlinux|bzimage: force the kernel format (default vmlinux
 #                        when it has a PVH entry note, else bzimage)
 #   WMS_VM_VERBOSE=1     show the serial console live in test mode too
@@ -53,6 +74,9 @@ REPO=$(cd "$SCRIPT_DIR/../.." && pwd)
 CACHE=${WMS_CACHE:-$HOME/.cache/wms}
 TIMEOUT=${WMS_VM_TIMEOUT:-600}
 TEST_TIMEOUT=${WMS_VM_TEST_TIMEOUT:-300}
+FUZZ_OPS=${WMS_FUZZ_OPS:-1000000}
+FUZZ_SECONDS=${WMS_FUZZ_SECONDS:-300}
+ENDURANCE_TIMEOUT=${WMS_ENDURANCE_TIMEOUT:-1200}
 SHELL_TIMEOUT=${WMS_VM_SHELL_TIMEOUT:-86400}
 
 # Lines in the serial log that fail any run.
@@ -71,19 +95,29 @@ die() { echo "$PROG: error: $*" >&2; exit 2; }
 
 usage() {
 	cat >&2 <<EOF
-usage: $0 --kver KVER --mode test|run|shell|bench [--ko-dir DIR] [--bin-dir DIR] [--out DIR]
+usage: $0 --kver KVER --mode test|run|shell|bench|endurance|fuzz [--ko-dir DIR] [--bin-dir DIR] [--out DIR]
   KVER     Debian kernel release, e.g. 6.1.0-56-amd64 or 6.12.117+deb12-amd64
   --ko-dir DIR   has module/wms.ko and module/example/wms_example.ko (default: $REPO)
-  --bin-dir DIR  has wms_test, wms_demo, optional wms_test32, wms_bench (default: $REPO/userspace-test)
+  --bin-dir DIR  has wms_test, wms_fuzz, wms_demo, wms_load, wmsctl, endurance.sh, optional
+                 wms_test32, wms_bench (default: $REPO/userspace-test)
   --out DIR      bench: where results-KVER.csv and summary-KVER.md go (default: $REPO/docs/bench)
 EOF
 	exit 2
 }
 
+# The modes whose result counts in `make test` (WMS_RESULTS), and their suite names.
+recorded_mode() { [[ $MODE = test || $MODE = endurance || $MODE = fuzz ]]; }
+suite_name() {
+	case $MODE in
+	test) echo "vm-$KVER" ;;
+	*) echo "$MODE-$KVER" ;;
+	esac
+}
+
 record_result() { # P F
 	RESULT_RECORDED=1
 	if [[ -n ${WMS_RESULTS:-} && -n $KVER ]]; then
-		echo "vm-$KVER $1 $2" >>"$WMS_RESULTS"
+		echo "$(suite_name) $1 $2" >>"$WMS_RESULTS"
 	fi
 }
 
@@ -96,7 +130,7 @@ on_exit() {
 		msg "kept $WORK"
 	fi
 	# A setup error (or anything else) after --kver was known still counts as a failed VM run.
-	if [[ $rc != 0 && $RESULT_RECORDED = 0 && $MODE = test ]]; then
+	if [[ $rc != 0 && $RESULT_RECORDED = 0 ]] && recorded_mode; then
 		record_result 0 1
 	fi
 	exit "$rc"
@@ -122,7 +156,7 @@ while [[ $# -gt 0 ]]; do
 done
 [[ -n $KVER ]] || { msg "--kver is required"; usage; }
 [[ $KVER =~ ^[A-Za-z0-9.+~_-]+$ ]] || die "odd kernel release '$KVER'"
-case $MODE in test | run | shell | bench) ;; *) msg "--mode must be test, run, shell or bench"; usage ;; esac
+case $MODE in test | run | shell | bench | endurance | fuzz) ;; *) msg "--mode must be test, run, shell, bench, endurance or fuzz"; usage ;; esac
 KO_DIR=${KO_DIR:-$REPO}
 BIN_DIR=${BIN_DIR:-$REPO/userspace-test}
 [[ -d $KO_DIR ]] || die "--ko-dir $KO_DIR is not a directory"
@@ -174,7 +208,7 @@ is_static() { # file: no ELF program interpreter
 	fi
 }
 BINS=()
-for f in "$BIN_DIR"/wms_* "$BIN_DIR"/wmsctl*; do
+for f in "$BIN_DIR"/wms_* "$BIN_DIR"/wmsctl* "$BIN_DIR"/endurance.sh; do
 	if [[ -f $f && -x $f ]]; then
 		is_static "$f" || die "$f is dynamically linked; the VM has no libc (link it with -static)"
 		BINS+=("$f")
@@ -182,9 +216,39 @@ for f in "$BIN_DIR"/wms_* "$BIN_DIR"/wmsctl*; do
 done
 need_bin() { [[ -f $BIN_DIR/$1 ]] || die "$BIN_DIR/$1 not found (build the static test binaries first)"; }
 case $MODE in
-test) need_bin wms_test ;;
+test) need_bin wms_test; need_bin wms_fuzz ;;
 run) need_bin wms_demo ;;
 bench) need_bin wms_bench ;;
+endurance) need_bin endurance.sh; need_bin wms_load; need_bin wmsctl ;;
+fuzz) need_bin wms_fuzz ;;
+esac
+
+# The fuzzer and endurance knobs go into /etc/wms-vm.conf, which /init sources.
+is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
+for v in FUZZ_OPS FUZZ_SECONDS ENDURANCE_TIMEOUT; do
+	is_uint "${!v}" || die "WMS_$v must be a whole number, not '${!v}'"
+done
+for v in WMS_FUZZ_SEED WMS_FUZZ_TIMEOUT WMS_ENDURANCE_CYCLES WMS_ENDURANCE_SECONDS \
+	WMS_ENDURANCE_THREADS; do
+	[[ -z ${!v:-} ]] || is_uint "${!v}" || die "$v must be a whole number, not '${!v}'"
+done
+case $MODE in
+test)
+	# A fixed seed: every run of the suite does the same ops.
+	FUZZ_SEED=${WMS_FUZZ_SEED:-1}
+	FUZZ_TIMEOUT=${WMS_FUZZ_TIMEOUT:-900}
+	TIMEOUT=${WMS_VM_TIMEOUT:-$((600 + FUZZ_TIMEOUT))}
+	;;
+fuzz)
+	FUZZ_SEED=${WMS_FUZZ_SEED:-$(od -An -N6 -tu8 /dev/urandom | tr -d ' ')}
+	# On a divergence, wms_fuzz shrinks: it re-runs the prefix (as long as
+	# the run), replays it once more, then spends up to 120 s on deltas.
+	FUZZ_TIMEOUT=${WMS_FUZZ_TIMEOUT:-$((3 * FUZZ_SECONDS + 300))}
+	TIMEOUT=${WMS_VM_TIMEOUT:-$((FUZZ_TIMEOUT + 300))}
+	;;
+endurance)
+	TIMEOUT=${WMS_VM_TIMEOUT:-$((ENDURANCE_TIMEOUT + 300))}
+	;;
 esac
 if [[ $MODE = bench ]]; then
 	OUT_DIR=${OUT_DIR:-$REPO/docs/bench}
@@ -371,6 +435,17 @@ cat >"$ROOT/etc/wms-vm.conf" <<EOF
 MODE=$MODE
 WMS_VM_TEST_TIMEOUT=$TEST_TIMEOUT
 EOF
+case $MODE in
+test | fuzz)
+	printf 'WMS_FUZZ_SEED=%s\nWMS_FUZZ_OPS=%s\nWMS_FUZZ_SECONDS=%s\nWMS_FUZZ_TIMEOUT=%s\n' \
+		"$FUZZ_SEED" "$FUZZ_OPS" "$FUZZ_SECONDS" "$FUZZ_TIMEOUT" >>"$ROOT/etc/wms-vm.conf"
+	;;
+endurance)
+	printf 'WMS_ENDURANCE_TIMEOUT=%s\nWMS_ENDURANCE_CYCLES=%s\nWMS_ENDURANCE_SECONDS=%s\nWMS_ENDURANCE_THREADS=%s\n' \
+		"$ENDURANCE_TIMEOUT" "${WMS_ENDURANCE_CYCLES:-}" "${WMS_ENDURANCE_SECONDS:-}" \
+		"${WMS_ENDURANCE_THREADS:-}" >>"$ROOT/etc/wms-vm.conf"
+	;;
+esac
 if [[ $MODE = bench ]]; then
 	printf 'WMS_BENCH_BUDGET=%s\nWMS_BENCH_ARGS="%s"\n' "$BENCH_BUDGET" \
 		"${WMS_BENCH_ARGS:-}" >>"$ROOT/etc/wms-vm.conf"
@@ -417,6 +492,11 @@ read -r -a QEMU_EXTRA <<<"${WMS_VM_QEMU_EXTRA:-}"
 QEMU+=("${QEMU_EXTRA[@]}")
 
 msg "booting $KVER ($(basename "$KERNEL")) in mode $MODE; serial log: $LOG"
+case $MODE in
+test) msg "fuzzer: seed $FUZZ_SEED, $FUZZ_OPS ops (wms_fuzz -s $FUZZ_SEED -n $FUZZ_OPS); QEMU limit ${TIMEOUT}s" ;;
+fuzz) msg "fuzzer: seed $FUZZ_SEED for ${FUZZ_SECONDS}s (wms_fuzz -s $FUZZ_SEED -t $FUZZ_SECONDS); QEMU limit ${TIMEOUT}s" ;;
+endurance) msg "endurance: QEMU limit ${TIMEOUT}s" ;;
+esac
 
 if [[ $MODE = shell ]]; then
 	[[ -t 0 ]] || die "--mode shell needs a terminal on stdin"
@@ -442,7 +522,7 @@ fi
 QEMU+=(-nographic)
 start=$(date +%s.%N)
 set +e
-if [[ $MODE = run || $MODE = bench || ${WMS_VM_VERBOSE:-0} = 1 ]]; then
+if [[ $MODE = run || $MODE = bench || $MODE = fuzz || ${WMS_VM_VERBOSE:-0} = 1 ]]; then
 	timeout -k 10 "$TIMEOUT" "${QEMU[@]}" </dev/null 2>&1 | tee "$LOG"
 	qrc=${PIPESTATUS[0]}
 else
@@ -525,9 +605,28 @@ if ((${#problems[@]} > 0)); then
 fi
 
 msg "$KVER $MODE: QEMU wall time ${wall}s${guest_t:+, guest uptime at result ${guest_t}s} ($(basename "$KERNEL"))"
-if [[ $MODE = test ]]; then
+# How long each binary took in the guest ("WMS-TIME label: N s").
+times=$(sed -n 's/^WMS-TIME \(.*\): \([0-9.]*\) s$/\1 \2 s/p' "$SERIAL" | paste -sd, - | sed 's/,/, /g')
+[[ -n $times ]] && msg "$KVER $MODE: guest times: $times"
+if [[ $MODE = test || $MODE = fuzz ]]; then
+	fz=$(sed -n 's/^WMS-FUZZ: //p' "$SERIAL" | paste -sd' ' -)
+	if [[ -n $fz ]]; then
+		msg "$KVER $MODE: fuzzer: $fz"
+	else
+		msg "$KVER $MODE: fuzzer: no summary (seed $FUZZ_SEED; see $LOG)"
+	fi
+fi
+if [[ $MODE = endurance ]]; then
+	# endurance.sh's figures: baseline, end, and each comparison.
+	sed -n 's/^# \(baseline: .*\|end: .*\)/\1/p; s/^\(ok\|not ok\) [0-9]* - \(.*\)/\1: \2/p' "$SERIAL" |
+		sed "s/^/$PROG: $KVER endurance: /" >&2
+fi
+if recorded_mode; then
 	record_result "$P" "$F"
-	echo "vm $KVER: $P passed, $F failed"
+	case $MODE in
+	test) echo "vm $KVER: $P passed, $F failed" ;;
+	*) echo "$MODE $KVER: $P passed, $F failed" ;;
+	esac
 else
 	echo "vm $KVER ($MODE): $P steps ok, $F failed"
 fi
