@@ -10,6 +10,8 @@
 #                      one part of `make test` (uml-debug: the userspace
 #                      suite on a KASAN/lockdep/kmemleak UML kernel)
 # make fuzz SECONDS=N  the differential fuzzer for N seconds per Debian kernel
+# make endurance [KVER=...]  1000 insmod/rmmod cycles and a 60 s 8-thread
+#                      load on a Debian kernel (default 6.12), memory checked
 # make bench           wms against POSIX/SysV shm, memfd and keyrings
 # make install         module (modules_install), wmsctl, its man page and
 #                      the uapi header under PREFIX (default /usr/local)
@@ -22,7 +24,7 @@ WMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 DKMS_SRC := /usr/src/wms-$(WMS_VERSION)
 
 .PHONY: all modules modules_install install dkms-install dkms-remove clean \
-	run shell test kunit check dkms-check uml-debug vm-test tools bench fuzz
+	run shell test kunit check dkms-check uml-debug vm-test tools bench fuzz endurance
 
 all: modules tools
 
@@ -86,6 +88,9 @@ vm-test:
 
 fuzz:
 	@bash scripts/fuzz.sh $(SECONDS)
+
+endurance:
+	@bash scripts/vm.sh endurance $(KVER)
 
 bench:
 	@bash scripts/bench.sh
