@@ -44,24 +44,22 @@ static struct wms_dev wms_dev;
 
 /*
  * Copy in an argument of @size bytes that begins with a name: the name only
- * up to its NUL (a word at a time; names are mostly short), then the fields
- * after it. The bytes after the NUL are neither read nor copied back out,
- * so what is copied out is only the output fields. The struct is smaller
- * than a page, so a fault in the bytes skipped would also be a fault in the
- * fields after them: -EFAULT is returned exactly when copying all of it
- * would fail. Always inlined, so that @size is a constant at each call and
- * hardened usercopy checks the stack object at build time.
+ * up to its NUL (a word at a time; names are mostly short), then the input
+ * fields from @in_off to the end. Nothing in between is read (output-only
+ * fields, the bytes after the NUL), and only output fields are copied back
+ * out. The struct is smaller than a page and its first and last bytes are
+ * read, so a fault in the bytes skipped would also be a fault in those:
+ * -EFAULT is returned exactly when copying all of it would fail. Always
+ * inlined, so that the sizes are constants at each call and hardened
+ * usercopy checks the stack object at build time.
  */
 static __always_inline int wms_copy_named_in(void *karg,
 					     const void __user *uarg,
-					     size_t size)
+					     size_t in_off, size_t size)
 {
-	const size_t name_size = WMS_NAME_MAX + 1;
-
-	if (strncpy_from_user(karg, uarg, name_size) < 0)
+	if (strncpy_from_user(karg, uarg, WMS_NAME_MAX + 1) < 0)
 		return -EFAULT;
-	if (copy_from_user(karg + name_size, uarg + name_size,
-			   size - name_size))
+	if (copy_from_user(karg + in_off, uarg + in_off, size - in_off))
 		return -EFAULT;
 	return 0;
 }
@@ -91,7 +89,7 @@ static long wms_ioc_add(struct wms_registry *reg, struct wms_add __user *uarg)
 	bool created;
 	int err;
 
-	if (wms_copy_named_in(&add, uarg, sizeof(add)))
+	if (wms_copy_named_in(&add, uarg, sizeof(add.name), sizeof(add)))
 		return -EFAULT;
 	if (add.reserved[0] || add.reserved[1] || add.flags & ~WMS_ADD_EXCL)
 		return -EINVAL;
@@ -122,7 +120,7 @@ static long wms_ioc_remove(struct wms_registry *reg,
 	struct wms_name arg;
 	int err;
 
-	if (wms_copy_named_in(&arg, uarg, sizeof(arg)))
+	if (wms_copy_named_in(&arg, uarg, sizeof(arg.name), sizeof(arg)))
 		return -EFAULT;
 	if (arg.reserved)
 		return -EINVAL;
@@ -146,7 +144,8 @@ static long wms_ioc_info(struct wms_registry *reg, struct wms_info __user *uarg)
 	struct wms_info info;
 	int err;
 
-	if (wms_copy_named_in(&info, uarg, sizeof(info)))
+	if (wms_copy_named_in(&info, uarg,
+			      offsetof(struct wms_info, reserved), sizeof(info)))
 		return -EFAULT;
 	if (info.reserved[0] || info.reserved[1] || info.reserved[2] ||
 	    info.reserved[3])
@@ -183,7 +182,7 @@ static struct wms_entry *wms_io_prepare(struct wms_registry *reg,
 	u64 end;
 	int err;
 
-	if (wms_copy_named_in(io, uarg, sizeof(*io)))
+	if (wms_copy_named_in(io, uarg, sizeof(io->name), sizeof(*io)))
 		return ERR_PTR(-EFAULT);
 	if (io->reserved)
 		return ERR_PTR(-EINVAL);
@@ -301,7 +300,7 @@ static long wms_ioc_attach(struct wms_file *wf, struct wms_name __user *uarg)
 	struct wms_name arg;
 	int err;
 
-	if (wms_copy_named_in(&arg, uarg, sizeof(arg)))
+	if (wms_copy_named_in(&arg, uarg, sizeof(arg.name), sizeof(arg)))
 		return -EFAULT;
 	if (arg.reserved)
 		return -EINVAL;
