@@ -114,7 +114,9 @@ ssize_t wms_data_read(struct wms_entry *entry, void __user *buf, u64 offset,
 /*
  * Whether the user range overlaps a mapping of @entry's own data (mmap
  * marks those with the entry in vm_private_data). Copying such a source
- * page by page would read bytes the copy already overwrote.
+ * page by page would read bytes the copy already overwrote. An entry that
+ * no mapping has (entry->mapped is 0: the usual case) needs no walk, and
+ * the write takes no mmap lock.
  */
 static bool wms_range_maps_entry(struct wms_entry *entry, unsigned long start,
 				 size_t len)
@@ -123,6 +125,8 @@ static bool wms_range_maps_entry(struct wms_entry *entry, unsigned long start,
 	struct vm_area_struct *vma;
 	bool found = false;
 
+	if (!atomic_read(&entry->mapped))
+		return false;
 	mmap_read_lock(mm);
 	for (vma = find_vma(mm, start); vma && vma->vm_start < start + len;
 	     vma = find_vma(mm, vma->vm_end)) {

@@ -137,7 +137,10 @@ loff_t wms_file_llseek(struct file *file, loff_t offset, int whence)
 
 static int wms_map_release(struct inode *inode, struct file *file)
 {
-	wms_entry_put(file->private_data);
+	struct wms_entry *entry = file->private_data;
+
+	atomic_dec(&entry->mapped);
+	wms_entry_put(entry);
 	return 0;
 }
 
@@ -170,23 +173,33 @@ int wms_file_mmap(struct file *file, struct vm_area_struct *vma)
 		vm_flags_clear(vma, VM_MAYWRITE);
 	}
 	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
-	/* Marks the mapping as this entry's: see wms_range_maps_entry(). */
+	/*
+	 * Marks the mapping as this entry's, and counts it from before its
+	 * first page is mapped: see wms_range_maps_entry().
+	 */
 	vma->vm_private_data = entry;
+	atomic_inc(&entry->mapped);
 
 	for (i = 0; i < pages; i++) {
 		err = vm_insert_page(vma, vma->vm_start + (i << PAGE_SHIFT),
 				     wms_data_page(entry, vma->vm_pgoff + i));
 		if (err)
-			return err;
+			goto uncount;
 	}
 
 	wms_entry_get(entry);
 	map = anon_inode_getfile("[wms]", &wms_map_fops, entry, O_RDWR);
 	if (IS_ERR(map)) {
 		wms_entry_put(entry);
-		return PTR_ERR(map);
+		err = PTR_ERR(map);
+		goto uncount;
 	}
+	/* The mapping's file now holds the count (wms_map_release()). */
 	vma_set_file(vma, map);
 	fput(map);
 	return 0;
+
+uncount:
+	atomic_dec(&entry->mapped);
+	return err;
 }

@@ -387,6 +387,7 @@ static struct wms_entry *wms_entry_create(struct wms_registry *reg,
 	entry->gid = owner->gid;
 	entry->mode = owner->mode & 0777;
 	atomic_set(&entry->attached, 0);
+	atomic_set(&entry->mapped, 0);
 	entry->ctime_ns = ktime_get_real_ns();
 	entry->name_len = len;
 	memcpy(entry->name, name, len + 1);

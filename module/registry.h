@@ -66,12 +66,14 @@ struct wms_owner {
  * @gid: owning group
  * @mode: permission bits
  * @attached: open files attached to the entry
+ * @mapped: mappings of @data that may exist: counted by mmap before it maps
+ *	the first page, until the mapping's last VMA is gone
  * @ctime_ns: creation time, CLOCK_REALTIME
  * @rcu: frees the struct after a grace period (the index is read under RCU)
  * @name_len: strlen(@name)
  * @name: the name, NUL-terminated
  *
- * Everything but @ref, @attached, @slot and the contents of @data is fixed
+ * Everything but @ref, @attached, @mapped, @slot and the contents of @data is fixed
  * once the entry is registered.
  */
 struct wms_entry {
@@ -87,6 +89,7 @@ struct wms_entry {
 	kgid_t gid;
 	umode_t mode;
 	atomic_t attached;
+	atomic_t mapped;
 	u64 ctime_ns;
 	struct rcu_head rcu;
 	size_t name_len;

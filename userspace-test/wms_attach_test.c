@@ -1976,6 +1976,11 @@ TEST_F(attach, rw_buffer_in_own_mapping)
 	EXPECT_R(64, rr(lseek(fd, 64, SEEK_SET)));
 	EXPECT_R(100, rr(write(fd, m + 96, 100)));
 	memmove(want + 64, want + 96, 100);
+	/* and dst > src, which a forward copy would smear; WMS_IOC_WRITE too */
+	EXPECT_R(100, rr(pwrite(fd, m + 200, 100, 232)));
+	memmove(want + 232, want + 200, 100);
+	EXPECT_R(300, w_pwrite(self->fd, n, 1000, m + 900, 300));
+	memmove(want + 1000, want + 900, 300);
 	EXPECT_EQ(0, memcmp(m, want, size)) TH_LOG("mapping differs from the expected bytes");
 	EXPECT_R(200, w_pread(self->fd, n, 3 * ps, g, 200));
 	EXPECT_EQ(0, memcmp(g, want + 3 * ps, 200));
