@@ -17,7 +17,8 @@
 # builds, each VM gets an equal share of what is left, and wms_bench skips,
 # and says why, what does not fit its share (see wms_bench.c). Other knobs:
 # WMS_BENCH_MEM (guest MiB, default 4096), WMS_BENCH_ARGS (extra wms_bench
-# options), WMS_BENCH_OUT (default docs/bench), WMS_CACHE (see lib.sh).
+# options), WMS_BENCH_OUT (default docs/bench), WMS_VM_CPU (the emulated CPU,
+# default max), WMS_CACHE (see lib.sh).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -152,7 +153,7 @@ for i in "${!kvers[@]}"; do
 	note=$(host_note "$samples")
 	rm -f "$samples"
 	# What was measured: the module's source checksum and the tree's state.
-	build="module: wms.ko srcversion $(modinfo -F srcversion "${kodir[$k]}/module/wms.ko" 2>/dev/null || echo '?'), built from $tree"
+	build="module: wms.ko srcversion $(modinfo -F srcversion "${kodir[$k]}/module/wms.ko" 2>/dev/null || echo '?'), built from $tree; QEMU -cpu ${WMS_VM_CPU:-max}"
 	say "$build"
 	[ -n "$note" ] && say "$note"
 	if [ -s "$out/summary-$k.md" ]; then

@@ -1863,7 +1863,10 @@ static void bench_threads(void)
 		{ "wms_same", false, true, "INFO, each thread its own fd, both the same entry" },
 		{ "null", true, false, "null ioctl on /dev/null, each thread its own fd (platform control)" },
 	};
-	unsigned int c;
+	enum { NCASES = sizeof(cases) / sizeof(cases[0]) };
+	double one[NCASES][MAX_RUNS], two[NCASES][MAX_RUNS], sc[NCASES][MAX_RUNS],
+	       r1[NCASES][MAX_RUNS], r2[NCASES][MAX_RUNS];
+	int runs[NCASES] = { 0 }, c, r;
 
 	if (ncpu < 2) {
 		add_row("threads_2_over_1", "wms", 0, NAN, NAN, 0,
@@ -1874,44 +1877,51 @@ static void bench_threads(void)
 		add_row("threads_2_over_1", "wms", 0, NAN, NAN, 0, "failed: %s", errbuf);
 		return;
 	}
-	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-		double one[MAX_RUNS], two[MAX_RUNS], sc[MAX_RUNS], r1[MAX_RUNS],
-		       r2[MAX_RUNS];
-		int r, runs = 0;
-
+	for (c = 0; c < NCASES; c++)
 		thr_run(1, cases[c].null, cases[c].same);	/* warm up */
-		for (r = 0; r < opt_runs; r++) {
+	/*
+	 * The cases take turns within each run, so that all three meet the
+	 * same moments of the host (TCG's two-vCPU throughput drifts).
+	 */
+	for (r = 0; r < opt_runs; r++) {
+		for (c = 0; c < NCASES; c++) {
 			double n0 = time_null(NULL_BATCH / 2);
 			double a = thr_run(1, cases[c].null, cases[c].same);
 			double b = thr_run(2, cases[c].null, cases[c].same);
 			double n1 = time_null(NULL_BATCH / 2);
 
+			int i = runs[c];
+
 			if (isnan(a) || isnan(b))
-				break;
-			one[runs] = a;
-			two[runs] = b;
-			sc[runs] = a / b;	/* throughput(2) / throughput(1) */
-			r1[runs] = a / ((n0 + n1) / 2);
-			r2[runs] = b / ((n0 + n1) / 2);
-			runs++;
+				continue;
+			one[c][i] = a;
+			two[c][i] = b;
+			sc[c][i] = a / b;	/* throughput(2) / throughput(1) */
+			r1[c][i] = a / ((n0 + n1) / 2);
+			r2[c][i] = b / ((n0 + n1) / 2);
+			runs[c]++;
 		}
-		if (!runs) {
+	}
+	for (c = 0; c < NCASES; c++) {
+		int n = runs[c];
+
+		if (!n) {
 			add_row("threads_2_over_1", cases[c].fac, 0, NAN, NAN, 0,
 				"failed: %s", errbuf);
 			continue;
 		}
-		add_row("threads_1", cases[c].fac, 0, median(one, runs),
-			median(r1, runs), runs, "%s; 1 thread, %ld ops", cases[c].what,
+		add_row("threads_1", cases[c].fac, 0, median(one[c], n),
+			median(r1[c], n), n, "%s; 1 thread, %ld ops", cases[c].what,
 			THREAD_OPS);
-		add_row("threads_2", cases[c].fac, 0, median(two, runs),
-			median(r2, runs), runs,
+		add_row("threads_2", cases[c].fac, 0, median(two[c], n),
+			median(r2[c], n), n,
 			"%s; 2 threads on 2 CPUs, wall time / all ops", cases[c].what);
-		add_row("threads_2_over_1", cases[c].fac, 0, NAN, median(sc, runs),
-			runs, "ratio column = throughput(2 threads)/throughput(1 thread); %s",
+		add_row("threads_2_over_1", cases[c].fac, 0, NAN, median(sc[c], n),
+			n, "ratio column = throughput(2 threads)/throughput(1 thread); %s; the three cases take turns in each run",
 			cases[c].what);
 		logf_("threads %-9s 1: %.0f ns/op  2: %.0f ns/op  scaling x%.2f",
-		      cases[c].fac, median(one, runs), median(two, runs),
-		      median(sc, runs));
+		      cases[c].fac, median(one[c], n), median(two[c], n),
+		      median(sc[c], n));
 	}
 	wms_remove_("t2");
 	wms_cleanup();

@@ -57,6 +57,7 @@
 #   WMS_VM_VERBOSE=1     show the serial console live in test mode too
 #   WMS_VM_KEEP=1        keep the initramfs build directory
 #   WMS_VM_QEMU_EXTRA    extra QEMU arguments (split on blanks), e.g. "-s" for gdb
+#   WMS_VM_CPU           the emulated CPU model (default max), e.g. max,-erms
 #   WMS_BENCH_MEM        bench: guest memory in MiB (default 4096; lowered, with a
 #                        note, if the host has less available)
 #   WMS_BENCH_BUDGET     bench: seconds the benchmark may take in the guest
@@ -486,7 +487,7 @@ if [[ $MODE = bench ]]; then
 	ACCEL=tcg,thread=multi
 	MEM=$BENCH_MEM
 fi
-QEMU=(qemu-system-x86_64 -accel "$ACCEL" -cpu max -smp 2 -m "$MEM" -no-reboot
+QEMU=(qemu-system-x86_64 -accel "$ACCEL" -cpu "${WMS_VM_CPU:-max}" -smp 2 -m "$MEM" -no-reboot
 	-kernel "$KERNEL" -initrd "$INITRD" -append "$APPEND")
 read -r -a QEMU_EXTRA <<<"${WMS_VM_QEMU_EXTRA:-}"
 QEMU+=("${QEMU_EXTRA[@]}")
