@@ -64,6 +64,16 @@ static __always_inline int wms_copy_named_in(void *karg,
 	return 0;
 }
 
+/* Copy in and check the argument of REMOVE and ATTACH. */
+static int wms_name_in(struct wms_name *arg, struct wms_name __user *uarg)
+{
+	if (wms_copy_named_in(arg, uarg, sizeof(arg->name), sizeof(*arg)))
+		return -EFAULT;
+	if (arg->reserved)
+		return -EINVAL;
+	return wms_name_check(arg->name);
+}
+
 /* Look up an entry the caller names and may access with @may (0: anyone). */
 static struct wms_entry *wms_lookup(struct wms_registry *reg,
 				    const char *name, int may)
@@ -120,11 +130,7 @@ static long wms_ioc_remove(struct wms_registry *reg,
 	struct wms_name arg;
 	int err;
 
-	if (wms_copy_named_in(&arg, uarg, sizeof(arg.name), sizeof(arg)))
-		return -EFAULT;
-	if (arg.reserved)
-		return -EINVAL;
-	err = wms_name_check(arg.name);
+	err = wms_name_in(&arg, uarg);
 	if (err)
 		return err;
 	entry = wms_lookup(reg, arg.name, 0);
@@ -300,11 +306,7 @@ static long wms_ioc_attach(struct wms_file *wf, struct wms_name __user *uarg)
 	struct wms_name arg;
 	int err;
 
-	if (wms_copy_named_in(&arg, uarg, sizeof(arg.name), sizeof(arg)))
-		return -EFAULT;
-	if (arg.reserved)
-		return -EINVAL;
-	err = wms_name_check(arg.name);
+	err = wms_name_in(&arg, uarg);
 	if (err)
 		return err;
 	/* Pairs with smp_store_release() in wms_file_attach(). */
