@@ -2241,89 +2241,43 @@ TEST_F(peak, failed_add_keeps_peak_bytes)
 	     (ull)size, hooks, _metadata->passed ? "unchanged" : "changed (above)");
 }
 
-FIXTURE(failnth) {
-	struct fx_state st;
-};
+/*
+ * The fixture of one pass: a variant per call (SCEN() below), whose test
+ * runs run_scenario() with the fault attributes of that pass.
+ */
+#define PASS_FIXTURE(fx, pass, test, timeout)					\
+	FIXTURE(fx) {								\
+		struct fx_state st;						\
+	};									\
+										\
+	FIXTURE_VARIANT(fx) {							\
+		int sc;								\
+	};									\
+										\
+	FIXTURE_SETUP(fx)							\
+	{									\
+		char why[512];							\
+										\
+		(void)variant;							\
+		ASSERT_EQ(0, fx_setup(&self->st, pass, why, sizeof(why)))	\
+			TH_LOG("%s", why);					\
+	}									\
+										\
+	FIXTURE_TEARDOWN(fx)							\
+	{									\
+		fx_teardown(&self->st);						\
+	}									\
+										\
+	TEST_F_TIMEOUT(fx, test, timeout)					\
+	{									\
+		if (!self->st.have_failnth)					\
+			SKIP(return, "%s", self->st.skip_why);			\
+		run_scenario(_metadata, &self->st, variant->sc);		\
+	}
 
-FIXTURE_VARIANT(failnth) {
-	int sc;
-};
-
-FIXTURE_SETUP(failnth)
-{
-	char why[512];
-
-	(void)variant;
-	ASSERT_EQ(0, fx_setup(&self->st, 1, why, sizeof(why))) TH_LOG("%s", why);
-}
-
-FIXTURE_TEARDOWN(failnth)
-{
-	fx_teardown(&self->st);
-}
-
-TEST_F_TIMEOUT(failnth, wms_sites, 600)
-{
-	if (!self->st.have_failnth)
-		SKIP(return, "%s", self->st.skip_why);
-	run_scenario(_metadata, &self->st, variant->sc);
-}
-
-FIXTURE(failnth_all) {
-	struct fx_state st;
-};
-
-FIXTURE_VARIANT(failnth_all) {
-	int sc;
-};
-
-FIXTURE_SETUP(failnth_all)
-{
-	char why[512];
-
-	(void)variant;
-	ASSERT_EQ(0, fx_setup(&self->st, 2, why, sizeof(why))) TH_LOG("%s", why);
-}
-
-FIXTURE_TEARDOWN(failnth_all)
-{
-	fx_teardown(&self->st);
-}
-
-TEST_F_TIMEOUT(failnth_all, all_allocations, 900)
-{
-	if (!self->st.have_failnth)
-		SKIP(return, "%s", self->st.skip_why);
-	run_scenario(_metadata, &self->st, variant->sc);
-}
-
-FIXTURE(failnth_pages) {
-	struct fx_state st;
-};
-
-FIXTURE_VARIANT(failnth_pages) {
-	int sc;
-};
-
-FIXTURE_SETUP(failnth_pages)
-{
-	char why[512];
-
-	(void)variant;
-	ASSERT_EQ(0, fx_setup(&self->st, 3, why, sizeof(why))) TH_LOG("%s", why);
-}
-
-FIXTURE_TEARDOWN(failnth_pages)
-{
-	fx_teardown(&self->st);
-}
-
-TEST_F_TIMEOUT(failnth_pages, page_allocations, 900)
-{
-	if (!self->st.have_failnth)
-		SKIP(return, "%s", self->st.skip_why);
-	run_scenario(_metadata, &self->st, variant->sc);
-}
+PASS_FIXTURE(failnth, 1, wms_sites, 600)
+PASS_FIXTURE(failnth_all, 2, all_allocations, 900)
+PASS_FIXTURE(failnth_pages, 3, page_allocations, 900)
 
 #define SCEN(id, sc_)							\
 	FIXTURE_VARIANT_ADD(failnth, id) { .sc = sc_ };			\
