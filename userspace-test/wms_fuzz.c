@@ -1215,6 +1215,22 @@ static const unsigned char *obj_name(const struct mobj *o)
 }
 
 /*
+ * What an ioctl on a name (ADD, REMOVE, INFO, READ, WRITE) fails with before
+ * it looks the name up, in the driver's order: a closed fd, an unreadable
+ * argument, reserved fields set (or @bad_arg), a bad name (@nerr). 0 if none.
+ */
+static int m_named_err(const struct op *op, bool badfd, bool bad_arg, int nerr)
+{
+	if (badfd)
+		return -EBADF;
+	if (op->argmode == 1)
+		return -EFAULT;
+	if (op->resv || bad_arg)
+		return -EINVAL;
+	return nerr;
+}
+
+/*
  * Predict the outcome of op from the model, compare it with *got (when got
  * is not NULL) and apply the predicted effects to the model.  Returns false
  * on a mismatch, with the explanation in g_why.
@@ -1231,6 +1247,7 @@ static bool m_step(const struct op *op, const struct outcome *got)
 	ull done, i;
 
 #define RET(e) do { erc = (e); goto rc_only; } while (0)
+#define RET_IF(e) do { erc = (e); if (erc) goto rc_only; } while (0)
 #define OK_RC(e) do { erc = (e); if (got && got->rc != erc) goto rc_only; } while (0)
 #define CHK(cond, ...) do { if (got && !(cond)) return mismatch(__VA_ARGS__); } while (0)
 
@@ -1238,14 +1255,7 @@ static bool m_step(const struct op *op, const struct outcome *got)
 	case K_ADD: {
 		ull size = op->a;
 
-		if (badfd)
-			RET(-EBADF);
-		if (op->argmode == 1)
-			RET(-EFAULT);
-		if (op->resv || (op->flags & ~WMS_ADD_EXCL))
-			RET(-EINVAL);
-		if (nerr)
-			RET(nerr);
+		RET_IF(m_named_err(op, badfd, op->flags & ~WMS_ADD_EXCL, nerr));
 		if (o && (op->flags & WMS_ADD_EXCL))
 			RET(-EEXIST);
 		if (o) {
@@ -1335,14 +1345,7 @@ static bool m_step(const struct op *op, const struct outcome *got)
 		return true;
 	}
 	case K_REMOVE:
-		if (badfd)
-			RET(-EBADF);
-		if (op->argmode == 1)
-			RET(-EFAULT);
-		if (op->resv)
-			RET(-EINVAL);
-		if (nerr)
-			RET(nerr);
+		RET_IF(m_named_err(op, badfd, false, nerr));
 		if (!o)
 			RET(-ENOENT);
 		if (c && creds[c].uid != o->uid) {
@@ -1353,14 +1356,7 @@ static bool m_step(const struct op *op, const struct outcome *got)
 		m_unlink(o);
 		return true;
 	case K_INFO:
-		if (badfd)
-			RET(-EBADF);
-		if (op->argmode == 1)
-			RET(-EFAULT);
-		if (op->resv)
-			RET(-EINVAL);
-		if (nerr)
-			RET(nerr);
+		RET_IF(m_named_err(op, badfd, false, nerr));
 		if (!o)
 			RET(-ENOENT);
 		if (op->argmode == 2)
@@ -1385,14 +1381,7 @@ static bool m_step(const struct op *op, const struct outcome *got)
 	case K_WRITE: {
 		ull end;
 
-		if (badfd)
-			RET(-EBADF);
-		if (op->argmode == 1)
-			RET(-EFAULT);
-		if (op->resv)
-			RET(-EINVAL);
-		if (nerr)
-			RET(nerr);
+		RET_IF(m_named_err(op, badfd, false, nerr));
 		if (__builtin_add_overflow(op->a, op->b, &end))
 			RET(-EINVAL);
 		if (!o)
@@ -1743,6 +1732,7 @@ rc_only:
 	CHK(got->rc == erc, "result %s, want %s", rstr(got->rc), rstr(erc));
 	return true;
 #undef RET
+#undef RET_IF
 #undef OK_RC
 #undef CHK
 }
