@@ -71,7 +71,6 @@
 #include <getopt.h>
 #include <grp.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -79,7 +78,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -91,17 +89,10 @@
 #include <linux/magic.h>
 #include <linux/wms.h>
 
-/* The 6.1 harness itself is not -Wextra clean (unused handler parameter). */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "kselftest_harness.h"
-#pragma GCC diagnostic pop
-
-typedef unsigned long long ull;
+#include "wms_util.h"	/* the harness, diag(), errname(), the ioctl helpers, main()'s */
 
 #define DEV		"/dev/wms"
 #define SYSD		"/sys/class/misc/wms/"
-#define PARAM_DIR	"/sys/module/wms/parameters/"
 #define DBG		"/sys/kernel/debug/"
 #define CG_ROOT		"/sys/fs/cgroup"
 #define FAILNTH		"/proc/thread-self/fail-nth"
@@ -126,8 +117,6 @@ typedef unsigned long long ull;
 #define MAX_N_ALL	600		/* passes 2 and 3 */
 #define TRIES		6		/* pass 2: runs at one fail-nth value */
 #define MAXREC		96
-#define NAME_LEN	(WMS_NAME_MAX + 1)
-#define UPTR(p)		((__u64)(uintptr_t)(p))
 
 /*
  * The failure points, by the attribute that fails them:
@@ -404,29 +393,6 @@ static __u64 new_size(int sc)
 /* Small helpers                                                       */
 /* ------------------------------------------------------------------ */
 
-static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	fputc('\n', stdout);
-	fflush(stdout);
-}
-
-static const char *ename(int e)
-{
-	const char *s;
-
-	if (!e)
-		return "success";
-	s = strerrorname_np(e < 0 ? -e : e);
-	return s ? s : "E???";
-}
-
 static int rfile(const char *path, char *buf, size_t len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -484,67 +450,6 @@ static int wfile(const char *path, const char *s)
 	}
 	close(fd);
 	return 0;
-}
-
-static int xioctl(int fd, unsigned long cmd, void *arg)
-{
-	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
-}
-
-static void set_name(char *dst, const char *src)
-{
-	memset(dst, 0, NAME_LEN);
-	strncpy(dst, src, WMS_NAME_MAX);
-}
-
-static int w_add(int fd, const char *name, __u64 size, __u32 mode, __u32 flags,
-		 struct wms_add *out)
-{
-	struct wms_add a;
-	int r;
-
-	memset(&a, 0, sizeof(a));
-	set_name(a.name, name);
-	a.size = size;
-	a.mode = mode;
-	a.flags = flags;
-	r = xioctl(fd, WMS_IOC_ADD, &a);
-	if (out)
-		*out = a;
-	return r;
-}
-
-static int w_remove(int fd, const char *name)
-{
-	struct wms_name n;
-
-	memset(&n, 0, sizeof(n));
-	set_name(n.name, name);
-	return xioctl(fd, WMS_IOC_REMOVE, &n);
-}
-
-static int w_info(int fd, const char *name, struct wms_info *info)
-{
-	memset(info, 0, sizeof(*info));
-	set_name(info->name, name);
-	return xioctl(fd, WMS_IOC_INFO, info);
-}
-
-static int w_io(int fd, unsigned long cmd, const char *name, __u64 off,
-		void *buf, __u64 len, __u64 *done)
-{
-	struct wms_io io;
-	int r;
-
-	memset(&io, 0, sizeof(io));
-	set_name(io.name, name);
-	io.offset = off;
-	io.len = len;
-	io.buf = UPTR(buf);
-	r = xioctl(fd, cmd, &io);
-	if (done)
-		*done = io.len;
-	return r;
 }
 
 /* The caller's entry holds pattern A at first; writes store pattern B. */
@@ -652,7 +557,7 @@ static int read_counters(__u64 *cnt, char *why, size_t wl)
 		snprintf(path, sizeof(path), SYSD "%s", cnt_file[i]);
 		r = rfile_u64(path, &cnt[i]);
 		if (r) {
-			snprintf(why, wl, "read %s: %s", path, ename(r));
+			snprintf(why, wl, "read %s: %s", path, errname(r));
 			return -1;
 		}
 	}
@@ -673,7 +578,7 @@ static int take_snap(int fd, struct snap *s, char *why, size_t wl)
 		l.count = MAXREC;
 		r = xioctl(fd, WMS_IOC_LIST, &l);
 		if (r) {
-			snprintf(why, wl, "LIST: %s", ename(r));
+			snprintf(why, wl, "LIST: %s", errname(r));
 			return -1;
 		}
 		if (!l.count)
@@ -698,7 +603,7 @@ static int take_snap(int fd, struct snap *s, char *why, size_t wl)
 
 		r = w_info(fd, rc->name, &info);
 		if (r) {
-			snprintf(why, wl, "INFO %s: %s", rc->name, ename(r));
+			snprintf(why, wl, "INFO %s: %s", rc->name, errname(r));
 			return -1;
 		}
 		if (info.size != rc->size || info.uid != rc->uid ||
@@ -711,10 +616,10 @@ static int take_snap(int fd, struct snap *s, char *why, size_t wl)
 		if (!strcmp(rc->name, UNAME) && rc->size == DSZ) {
 			__u64 done = 0;
 
-			r = w_io(fd, WMS_IOC_READ, UNAME, 0, s->data, DSZ, &done);
+			r = w_read(fd, UNAME, 0, s->data, DSZ, &done);
 			if (r || done != DSZ) {
 				snprintf(why, wl, "READ %s: %s, %llu bytes", UNAME,
-					 ename(r), (ull)done);
+					 errname(r), (ull)done);
 				return -1;
 			}
 			s->have_data = true;
@@ -906,25 +811,25 @@ static void quota_probe(struct act *a, int ctl)
 
 	a->probe_why[0] = 0;
 	if (a->room) {
-		r = w_add(ctl, PROBE, a->room, 0600, WMS_ADD_EXCL, &out);
+		r = w_add(ctl, PROBE, a->room, WMS_ADD_EXCL, 0600, &out);
 		if (r || !(out.flags & WMS_ADD_CREATED)) {
 			snprintf(a->probe_why, sizeof(a->probe_why),
 				 "ADD of the %llu bytes left of the quota: %s",
-				 (ull)a->room, ename(r));
+				 (ull)a->room, errname(r));
 			return;
 		}
 		r = w_remove(ctl, PROBE);
 		if (r) {
 			snprintf(a->probe_why, sizeof(a->probe_why),
-				 "REMOVE of the probe: %s", ename(r));
+				 "REMOVE of the probe: %s", errname(r));
 			return;
 		}
 	}
-	r = w_add(ctl, PROBE, a->room + 1, 0600, WMS_ADD_EXCL, NULL);
+	r = w_add(ctl, PROBE, a->room + 1, WMS_ADD_EXCL, 0600, NULL);
 	if (r != -ENOSPC) {
 		snprintf(a->probe_why, sizeof(a->probe_why),
 			 "ADD of %llu bytes, one past the quota's room: %s, expected ENOSPC",
-			 (ull)a->room + 1, ename(r));
+			 (ull)a->room + 1, errname(r));
 		if (!r)
 			w_remove(ctl, PROBE);
 	}
@@ -977,7 +882,7 @@ static void caller(struct act *a, int rfd, int wfd)
 			PREP_FAIL("open " DEV ": %s", strerror(errno));
 	}
 	memset(&nm, 0, sizeof(nm));
-	set_name(nm.name, UNAME);
+	set_field(nm.name, UNAME);
 	if ((prep & P_ATTACH) && xioctl(tfd, WMS_IOC_ATTACH, &nm))
 		PREP_FAIL("ATTACH %s: %s", UNAME, strerror(errno));
 	if (prep & P_MAP) {
@@ -994,7 +899,7 @@ static void caller(struct act *a, int rfd, int wfd)
 	if (prep & P_REMOVE) {
 		r = w_remove(ctl, UNAME);
 		if (r)
-			PREP_FAIL("REMOVE %s: %s", UNAME, ename(r));
+			PREP_FAIL("REMOVE %s: %s", UNAME, errname(r));
 	}
 	/*
 	 * Write sources: pages of this process's own (written here, so not
@@ -1006,15 +911,15 @@ static void caller(struct act *a, int rfd, int wfd)
 	if (sc == SC_WRITE_SELF || sc == SC_FPWRITE_SELF)
 		src = map;
 	memset(&add, 0, sizeof(add));
-	set_name(add.name, is_add_new(sc) ? NEWNAME : UNAME);
+	set_field(add.name, is_add_new(sc) ? NEWNAME : UNAME);
 	add.size = is_add_new(sc) ? new_size(sc) : DSZ;
 	add.mode = 0640;
 	memset(&nm, 0, sizeof(nm));
-	set_name(nm.name, UNAME);
+	set_field(nm.name, UNAME);
 	memset(&info, 0, sizeof(info));
-	set_name(info.name, UNAME);
+	set_field(info.name, UNAME);
 	memset(&io, 0, sizeof(io));
-	set_name(io.name, UNAME);
+	set_field(io.name, UNAME);
 	io.len = DSZ;
 	io.buf = UPTR(buf);
 	if (sc == SC_WRITE || sc == SC_WRITE_17 || sc == SC_WRITE_SELF)
@@ -1363,7 +1268,7 @@ static int trace_setup(struct fx_state *st, char *why, size_t wl)
 			r = wfile(path, "1");
 		}
 		if (r) {
-			snprintf(why, wl, "%s: %s", path, ename(r));
+			snprintf(why, wl, "%s: %s", path, errname(r));
 			return -1;
 		}
 	}
@@ -1473,18 +1378,18 @@ static int fx_setup(struct fx_state *st, int pass, char *why, size_t wl)
 	if (r || entries) {
 		snprintf(why, wl,
 			 "the registry holds %llu entries of others (%s): the array scenarios need it empty",
-			 (ull)entries, ename(r));
+			 (ull)entries, errname(r));
 		return -1;
 	}
 	r = rfile_u64(PARAM_DIR "max_user_bytes", &st->old_quota);
 	if (r) {
-		snprintf(why, wl, "read max_user_bytes: %s", ename(r));
+		snprintf(why, wl, "read max_user_bytes: %s", errname(r));
 		return -1;
 	}
 	snprintf(buf, sizeof(buf), "%llu", (ull)QUOTA);
 	r = wfile(PARAM_DIR "max_user_bytes", buf);
 	if (r) {
-		snprintf(why, wl, "set max_user_bytes: %s", ename(r));
+		snprintf(why, wl, "set max_user_bytes: %s", errname(r));
 		return -1;
 	}
 	st->quota_set = true;
@@ -1500,18 +1405,18 @@ static int fx_setup(struct fx_state *st, int pass, char *why, size_t wl)
 	}
 	r = rfile(CG_ROOT "/cgroup.controllers", buf, sizeof(buf));
 	if (r || !strstr(buf, "memory")) {
-		snprintf(why, wl, "no memory controller in cgroup v2 (%s)", ename(r));
+		snprintf(why, wl, "no memory controller in cgroup v2 (%s)", errname(r));
 		return -1;
 	}
 	r = rfile(CG_ROOT "/cgroup.subtree_control", buf, sizeof(buf));
 	if (r) {
-		snprintf(why, wl, "read cgroup.subtree_control: %s", ename(r));
+		snprintf(why, wl, "read cgroup.subtree_control: %s", errname(r));
 		return -1;
 	}
 	if (!strstr(buf, "memory")) {
 		r = wfile(CG_ROOT "/cgroup.subtree_control", "+memory");
 		if (r) {
-			snprintf(why, wl, "enable the memory controller: %s", ename(r));
+			snprintf(why, wl, "enable the memory controller: %s", errname(r));
 			return -1;
 		}
 		st->enabled = true;
@@ -1557,7 +1462,7 @@ static int fx_setup(struct fx_state *st, int pass, char *why, size_t wl)
 		r = knob_set(st, DBG "fail_page_alloc/min-order", "11");
 		if (r) {
 			snprintf(why, wl, "fail_page_alloc/min-order=11: %s (debugfs, FAIL_PAGE_ALLOC)",
-				 ename(r));
+				 errname(r));
 			return -1;
 		}
 	}
@@ -1573,7 +1478,7 @@ static int fx_setup(struct fx_state *st, int pass, char *why, size_t wl)
 		r = knob_set(st, DBG "failslab/ignore-gfp-wait", "N");
 		if (r) {
 			snprintf(why, wl, "failslab/ignore-gfp-wait=N: %s (debugfs, FAILSLAB)",
-				 ename(r));
+				 errname(r));
 			return -1;
 		}
 	}
@@ -1593,7 +1498,7 @@ static int fx_setup(struct fx_state *st, int pass, char *why, size_t wl)
 			r = knob_set(st, DBG "failslab/cache-filter", "Y");
 		if (r) {
 			snprintf(why, wl, "fail_page_alloc/failslab knobs: %s (debugfs, FAIL_PAGE_ALLOC)",
-				 ename(r));
+				 errname(r));
 			return -1;
 		}
 	}
@@ -1647,7 +1552,7 @@ static int add_as(int fd, const char *name, __u64 size, __u32 mode, uid_t uid,
 
 	setfsgid(gid);
 	setfsuid(uid);
-	r = w_add(fd, name, size, mode, WMS_ADD_EXCL, NULL);
+	r = w_add(fd, name, size, WMS_ADD_EXCL, mode, NULL);
 	setfsuid(0);
 	setfsgid(0);
 	return r;
@@ -1668,7 +1573,7 @@ static int setup_scen(struct fx_state *st, int sc, __u64 *used, char *why,
 		snprintf(name, sizeof(name), PFX "f%03d", i);
 		r = add_as(st->fd, name, 0, 0644, 0, 0);
 		if (r) {
-			snprintf(why, wl, "setup: ADD %s: %s", name, ename(r));
+			snprintf(why, wl, "setup: ADD %s: %s", name, errname(r));
 			return -1;
 		}
 		sim_add(&sim);
@@ -1676,9 +1581,9 @@ static int setup_scen(struct fx_state *st, int sc, __u64 *used, char *why,
 	if (s->udata) {
 		r = add_as(st->fd, UNAME, DSZ, 0600, ACT_UID, ACT_GID);
 		if (!r)
-			r = w_io(st->fd, WMS_IOC_WRITE, UNAME, 0, pat_a, DSZ, &done);
+			r = w_write(st->fd, UNAME, 0, pat_a, DSZ, &done);
 		if (r) {
-			snprintf(why, wl, "setup: %s: %s", UNAME, ename(r));
+			snprintf(why, wl, "setup: %s: %s", UNAME, errname(r));
 			return -1;
 		}
 		sim_add(&sim);
@@ -1697,7 +1602,7 @@ static int setup_scen(struct fx_state *st, int sc, __u64 *used, char *why,
 			snprintf(name, sizeof(name), PFX "f%03d", removed++);
 			r = w_remove(st->fd, name);
 			if (r) {
-				snprintf(why, wl, "setup: REMOVE %s: %s", name, ename(r));
+				snprintf(why, wl, "setup: REMOVE %s: %s", name, errname(r));
 				return -1;
 			}
 			sim_remove(&sim);
@@ -1730,7 +1635,7 @@ static void expect(int sc, bool ok, int err, const struct snap *pre,
 		sz = new_size(sc);
 		rc = &e->r[e->n++];
 		memset(rc, 0, sizeof(*rc));
-		set_name(rc->name, NEWNAME);
+		set_field(rc->name, NEWNAME);
 		rc->size = sz;
 		rc->uid = ACT_UID;
 		rc->gid = ACT_GID;
@@ -1822,7 +1727,7 @@ static int run_one(struct fx_state *st, int sc, unsigned int nth,
 	memset(o, 0, sizeof(*o));
 	r = cleanup_all(st->fd);
 	if (r < 0) {
-		snprintf(why, wl, "cleanup: LIST: %s", ename(r));
+		snprintf(why, wl, "cleanup: LIST: %s", errname(r));
 		return -1;
 	}
 	if (setup_scen(st, sc, &used, why, wl))
@@ -1866,7 +1771,7 @@ static int run_one(struct fx_state *st, int sc, unsigned int nth,
 	pre.used = used;
 	r = st->memcg ? cg_current(st->cg, &pre.memcg) : 0;
 	if (r) {
-		snprintf(why, wl, "memory.current: %s", ename(r));
+		snprintf(why, wl, "memory.current: %s", errname(r));
 		goto out;
 	}
 	if (st->attribution) {
@@ -1876,7 +1781,7 @@ static int run_one(struct fx_state *st, int sc, unsigned int nth,
 	}
 	r = trace_clear(st);
 	if (r) {
-		snprintf(why, wl, "clear the trace: %s", ename(r));
+		snprintf(why, wl, "clear the trace: %s", errname(r));
 		goto out;
 	}
 	if (write(to_child[1], "G", 1) != 1 ||
@@ -1901,7 +1806,7 @@ static int run_one(struct fx_state *st, int sc, unsigned int nth,
 	}
 	r = st->memcg ? cg_current(st->cg, &post.memcg) : 0;
 	if (r) {
-		snprintf(why, wl, "memory.current: %s", ename(r));
+		snprintf(why, wl, "memory.current: %s", errname(r));
 		goto out;
 	}
 	o->memcg_delta = (long long)post.memcg - (long long)pre.memcg;
@@ -1909,11 +1814,11 @@ static int run_one(struct fx_state *st, int sc, unsigned int nth,
 	/* The call's own result. */
 	if (!o->ok && !o->consumed) {
 		snprintf(why, wl, "failed with %s without a fault being injected",
-			 ename(o->err));
+			 errname(o->err));
 		goto out;
 	}
 	if (!o->ok && o->err != ENOMEM) {
-		snprintf(why, wl, "failed with %s, expected ENOMEM", ename(o->err));
+		snprintf(why, wl, "failed with %s, expected ENOMEM", errname(o->err));
 		goto out;
 	}
 	if (a->post_why[0]) {
@@ -2048,7 +1953,7 @@ static const char *point_str(const struct outcome *o, char *buf, size_t len)
 		 o->by_wms ? "fail_wms" : "",
 		 o->by_slab ? "failslab " : "", o->by_slab ? (o->traced ? o->site : "(untraced)") : "",
 		 o->in_wms ? " [wms]" : "", o->by_page ? "fail_page_alloc" : "",
-		 o->ok ? "succeeded" : "failed with ", o->ok ? "" : ename(o->err));
+		 o->ok ? "succeeded" : "failed with ", o->ok ? "" : errname(o->err));
 	return buf;
 }
 
@@ -2302,7 +2207,7 @@ TEST_F(peak, failed_add_keeps_peak_bytes)
 		t = knob_long(DBG "fail_wms/times");
 		k = snprintf(buf, sizeof(buf), "%u", nth);
 		ASSERT_EQ(k, pwrite(fnfd, buf, k, 0));
-		r = w_add(st->fd, PFX "peak", size, 0600, WMS_ADD_EXCL, NULL);
+		r = w_add(st->fd, PFX "peak", size, WMS_ADD_EXCL, 0600, NULL);
 		memset(rb, 0, sizeof(rb));
 		ASSERT_LT(0, pread(fnfd, rb, sizeof(rb) - 1, 0));
 		ASSERT_EQ(1, pwrite(fnfd, "0", 1, 0));
@@ -2336,89 +2241,43 @@ TEST_F(peak, failed_add_keeps_peak_bytes)
 	     (ull)size, hooks, _metadata->passed ? "unchanged" : "changed (above)");
 }
 
-FIXTURE(failnth) {
-	struct fx_state st;
-};
+/*
+ * The fixture of one pass: a variant per call (SCEN() below), whose test
+ * runs run_scenario() with the fault attributes of that pass.
+ */
+#define PASS_FIXTURE(fx, pass, test, timeout)					\
+	FIXTURE(fx) {								\
+		struct fx_state st;						\
+	};									\
+										\
+	FIXTURE_VARIANT(fx) {							\
+		int sc;								\
+	};									\
+										\
+	FIXTURE_SETUP(fx)							\
+	{									\
+		char why[512];							\
+										\
+		(void)variant;							\
+		ASSERT_EQ(0, fx_setup(&self->st, pass, why, sizeof(why)))	\
+			TH_LOG("%s", why);					\
+	}									\
+										\
+	FIXTURE_TEARDOWN(fx)							\
+	{									\
+		fx_teardown(&self->st);						\
+	}									\
+										\
+	TEST_F_TIMEOUT(fx, test, timeout)					\
+	{									\
+		if (!self->st.have_failnth)					\
+			SKIP(return, "%s", self->st.skip_why);			\
+		run_scenario(_metadata, &self->st, variant->sc);		\
+	}
 
-FIXTURE_VARIANT(failnth) {
-	int sc;
-};
-
-FIXTURE_SETUP(failnth)
-{
-	char why[512];
-
-	(void)variant;
-	ASSERT_EQ(0, fx_setup(&self->st, 1, why, sizeof(why))) TH_LOG("%s", why);
-}
-
-FIXTURE_TEARDOWN(failnth)
-{
-	fx_teardown(&self->st);
-}
-
-TEST_F_TIMEOUT(failnth, wms_sites, 600)
-{
-	if (!self->st.have_failnth)
-		SKIP(return, "%s", self->st.skip_why);
-	run_scenario(_metadata, &self->st, variant->sc);
-}
-
-FIXTURE(failnth_all) {
-	struct fx_state st;
-};
-
-FIXTURE_VARIANT(failnth_all) {
-	int sc;
-};
-
-FIXTURE_SETUP(failnth_all)
-{
-	char why[512];
-
-	(void)variant;
-	ASSERT_EQ(0, fx_setup(&self->st, 2, why, sizeof(why))) TH_LOG("%s", why);
-}
-
-FIXTURE_TEARDOWN(failnth_all)
-{
-	fx_teardown(&self->st);
-}
-
-TEST_F_TIMEOUT(failnth_all, all_allocations, 900)
-{
-	if (!self->st.have_failnth)
-		SKIP(return, "%s", self->st.skip_why);
-	run_scenario(_metadata, &self->st, variant->sc);
-}
-
-FIXTURE(failnth_pages) {
-	struct fx_state st;
-};
-
-FIXTURE_VARIANT(failnth_pages) {
-	int sc;
-};
-
-FIXTURE_SETUP(failnth_pages)
-{
-	char why[512];
-
-	(void)variant;
-	ASSERT_EQ(0, fx_setup(&self->st, 3, why, sizeof(why))) TH_LOG("%s", why);
-}
-
-FIXTURE_TEARDOWN(failnth_pages)
-{
-	fx_teardown(&self->st);
-}
-
-TEST_F_TIMEOUT(failnth_pages, page_allocations, 900)
-{
-	if (!self->st.have_failnth)
-		SKIP(return, "%s", self->st.skip_why);
-	run_scenario(_metadata, &self->st, variant->sc);
-}
+PASS_FIXTURE(failnth, 1, wms_sites, 600)
+PASS_FIXTURE(failnth_all, 2, all_allocations, 900)
+PASS_FIXTURE(failnth_pages, 3, page_allocations, 900)
 
 #define SCEN(id, sc_)							\
 	FIXTURE_VARIANT_ADD(failnth, id) { .sc = sc_ };			\
@@ -2523,72 +2382,22 @@ TEST_F(summary, sites_reached)
 }
 
 /* ------------------------------------------------------------------ */
-/* main: the harness, with filters                                     */
+/* main: the harness, with filters (wms_util.h)                        */
 /* ------------------------------------------------------------------ */
 
-struct filter {
-	const char *inc_f[8], *exc_f[8], *inc_v[64], *exc_v[64];
-	int ninc_f, nexc_f, ninc_v, nexc_v;
-};
-
-static bool keep(const char *name, const char *const *inc, int ninc,
-		 const char *const *exc, int nexc)
+/* -x and -S, the options of this suite's own */
+static int own_opt(int opt, const char *arg)
 {
-	int i;
-
-	for (i = 0; i < nexc; i++)
-		if (!strcmp(name, exc[i]))
-			return false;
-	if (!ninc)
-		return true;
-	for (i = 0; i < ninc; i++)
-		if (!strcmp(name, inc[i]))
-			return true;
-	return false;
-}
-
-/* Unlink the fixtures and variants the filter drops. */
-static void apply_filter(const struct filter *fl)
-{
-	struct __fixture_metadata *f, *fnext, *fhead = NULL, *ftail = NULL;
-
-	for (f = __fixture_list; f; f = fnext) {
-		struct __fixture_variant_metadata *v, *vnext, *vhead = NULL, *vtail = NULL;
-		bool had_variants = f->variant != NULL;
-
-		fnext = f->next;
-		if (!keep(f->name, fl->inc_f, fl->ninc_f, fl->exc_f, fl->nexc_f))
-			continue;
-		for (v = f->variant; v; v = vnext) {
-			vnext = v->next;
-			if (!keep(v->name, fl->inc_v, fl->ninc_v, fl->exc_v, fl->nexc_v))
-				continue;
-			v->next = NULL;
-			if (!vhead) {
-				vhead = v;
-			} else {
-				vtail->next = v;
-				v->prev = vtail;
-			}
-			vtail = v;
-		}
-		if (vhead)
-			vhead->prev = vtail;
-		f->variant = vhead;
-		if (!f->tests || (had_variants && !vhead))
-			continue;
-		f->next = NULL;
-		if (!fhead) {
-			fhead = f;
-		} else {
-			ftail->next = f;
-			f->prev = ftail;
-		}
-		ftail = f;
+	(void)arg;
+	switch (opt) {
+	case 'x':
+		trace = true;
+		return 0;
+	case 'S':
+		loud = true;
+		return 0;
 	}
-	if (fhead)
-		fhead->prev = ftail;
-	__fixture_list = fhead;
+	return -1;
 }
 
 static void usage(const char *prog, int code)
@@ -2608,48 +2417,14 @@ static void usage(const char *prog, int code)
 
 int main(int argc, char **argv)
 {
-	static struct filter fl;
+	/* -v picks calls: peak and summary (no variants) run all the same */
+	static struct filter fl = { .v_keeps_plain = true };
 	bool list = false;
-	int opt;
+	int r;
 
-#define ADDF(arr, n) do {						\
-	if ((n) >= (int)(sizeof(arr) / sizeof((arr)[0])))		\
-		usage(argv[0], 2);					\
-	(arr)[(n)++] = optarg;						\
-} while (0)
-
-	while ((opt = getopt(argc, argv, "hlxSf:F:v:V:")) != -1) {
-		switch (opt) {
-		case 'l': list = true; break;
-		case 'x': trace = true; break;
-		case 'S': loud = true; break;
-		case 'f': ADDF(fl.inc_f, fl.ninc_f); break;
-		case 'F': ADDF(fl.exc_f, fl.nexc_f); break;
-		case 'v': ADDF(fl.inc_v, fl.ninc_v); break;
-		case 'V': ADDF(fl.exc_v, fl.nexc_v); break;
-		case 'h': usage(argv[0], 0); break;
-		default: usage(argv[0], 2);
-		}
-	}
-#undef ADDF
-	if (optind != argc)
-		usage(argv[0], 2);
-	apply_filter(&fl);
-	if (!__fixture_list) {
-		fprintf(stderr, "%s: no test matches the filter\n", argv[0]);
-		return KSFT_FAIL;
-	}
-	if (list) {
-		struct __fixture_metadata *f;
-		struct __fixture_variant_metadata *v, nov = { .name = "" };
-		struct __test_metadata *t;
-
-		for (f = __fixture_list; f; f = f->next)
-			for (v = f->variant ?: &nov; v; v = v->next)
-				for (t = f->tests; t; t = t->next)
-					printf("%s%s%s.%s\n", f->name, v->name[0] ? "." : "",
-					       v->name, t->name);
-		return 0;
-	}
+	parse_args_more(argc, argv, "hlxSf:F:v:V:", &fl, &list, NULL, own_opt, usage);
+	r = select_tests(&fl, list, argv[0]);
+	if (r >= 0)
+		return r;
 	return test_harness_run(1, argv);
 }

@@ -76,6 +76,7 @@
  * SIGINT/SIGTERM and on a crash of this program).  Build:
  *   gcc -static -O2 -Wall -Wextra -Werror -pthread -I include/uapi -I include \
  *       -o wms_fuzz userspace-test/wms_fuzz.c          (-m32 works too)
+ * (it includes userspace-test/wms_util.h, without the kselftest harness).
  */
 #define _GNU_SOURCE
 #define _FILE_OFFSET_BITS 64
@@ -106,7 +107,9 @@
 
 #include <linux/wms.h>
 
-typedef unsigned long long ull;
+#define WMS_UTIL_NO_HARNESS
+#include "wms_util.h"	/* diag(), errname(), splitmix64(), NAME_LEN, UPTR(), PARAM_DIR */
+
 typedef long long sll;
 
 _Static_assert(sizeof(off_t) == 8, "build with _FILE_OFFSET_BITS=64");
@@ -114,8 +117,6 @@ _Static_assert(sizeof(struct wms_add) == 288, "struct wms_add");
 _Static_assert(sizeof(struct wms_list_entry) == 280, "struct wms_list_entry");
 
 #define PG		4096ULL
-#define NAME_LEN	(WMS_NAME_MAX + 1)
-#define UPTR(p)		((__u64)(uintptr_t)(p))
 #define NSLOTS		4
 #define NMAPS		4
 #define NFILES		(NSLOTS + 1)
@@ -131,7 +132,6 @@ _Static_assert(sizeof(struct wms_list_entry) == 280, "struct wms_list_entry");
 #define CHECK_EVERY	100			/* sysfs counters compared every N ops (/proc every CHUNK) */
 #define CANFILL		(16 * 1024 + 512)	/* canary bytes laid behind a read */
 #define MAXNAMES	32
-#define PARAM_DIR	"/sys/module/wms/parameters/"
 #define STAT_DIR	"/sys/class/misc/wms/"
 #define ERR_SIG		10000			/* rc -(ERR_SIG + sig): the access took a signal */
 
@@ -142,41 +142,16 @@ _Static_assert(sizeof(struct wms_list_entry) == 280, "struct wms_list_entry");
 static bool g_verbose;
 static pid_t g_main_pid;
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	fputc('\n', stdout);
-	fflush(stdout);
-}
-
-static const char *errname(int e)
-{
-	const char *s;
-
-	if (e < 0)
-		e = -e;
-	if (!e)
-		return "0";
-	if (e > ERR_SIG)
-		return e - ERR_SIG == SIGBUS ? "SIGBUS" : "SIGSEGV";
-	s = strerrorname_np(e);
-	return s ? s : "E?";
-}
-
-/* "-EINVAL" for a negative errno, else the number. */
+/* "-EINVAL" for a negative errno, "-SIGBUS" for one of ERR_SIG's, else the number. */
 static const char *rstr(sll v)
 {
 	static char bufs[8][48];
 	static unsigned int k;
 	char *o = bufs[k++ % 8];
 
-	if (v < 0 && v > -(ERR_SIG + 100))
+	if (v < -ERR_SIG && v > -(ERR_SIG + 100))
+		snprintf(o, 48, "-%s", -v - ERR_SIG == SIGBUS ? "SIGBUS" : "SIGSEGV");
+	else if (v < 0 && v > -(ERR_SIG + 100))
 		snprintf(o, 48, "-%s", errname((int)-v));
 	else
 		snprintf(o, 48, "%lld", v);
@@ -212,14 +187,6 @@ static ull min_u(ull a, ull b)
 /* ------------------------------------------------------------------ */
 /* Random numbers: xorshift64*, seeded by splitmix64                   */
 /* ------------------------------------------------------------------ */
-
-static uint64_t splitmix64(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
 
 static uint64_t g_rng;
 
@@ -1248,6 +1215,22 @@ static const unsigned char *obj_name(const struct mobj *o)
 }
 
 /*
+ * What an ioctl on a name (ADD, REMOVE, INFO, READ, WRITE) fails with before
+ * it looks the name up, in the driver's order: a closed fd, an unreadable
+ * argument, reserved fields set (or @bad_arg), a bad name (@nerr). 0 if none.
+ */
+static int m_named_err(const struct op *op, bool badfd, bool bad_arg, int nerr)
+{
+	if (badfd)
+		return -EBADF;
+	if (op->argmode == 1)
+		return -EFAULT;
+	if (op->resv || bad_arg)
+		return -EINVAL;
+	return nerr;
+}
+
+/*
  * Predict the outcome of op from the model, compare it with *got (when got
  * is not NULL) and apply the predicted effects to the model.  Returns false
  * on a mismatch, with the explanation in g_why.
@@ -1264,6 +1247,7 @@ static bool m_step(const struct op *op, const struct outcome *got)
 	ull done, i;
 
 #define RET(e) do { erc = (e); goto rc_only; } while (0)
+#define RET_IF(e) do { erc = (e); if (erc) goto rc_only; } while (0)
 #define OK_RC(e) do { erc = (e); if (got && got->rc != erc) goto rc_only; } while (0)
 #define CHK(cond, ...) do { if (got && !(cond)) return mismatch(__VA_ARGS__); } while (0)
 
@@ -1271,14 +1255,7 @@ static bool m_step(const struct op *op, const struct outcome *got)
 	case K_ADD: {
 		ull size = op->a;
 
-		if (badfd)
-			RET(-EBADF);
-		if (op->argmode == 1)
-			RET(-EFAULT);
-		if (op->resv || (op->flags & ~WMS_ADD_EXCL))
-			RET(-EINVAL);
-		if (nerr)
-			RET(nerr);
+		RET_IF(m_named_err(op, badfd, op->flags & ~WMS_ADD_EXCL, nerr));
 		if (o && (op->flags & WMS_ADD_EXCL))
 			RET(-EEXIST);
 		if (o) {
@@ -1368,14 +1345,7 @@ static bool m_step(const struct op *op, const struct outcome *got)
 		return true;
 	}
 	case K_REMOVE:
-		if (badfd)
-			RET(-EBADF);
-		if (op->argmode == 1)
-			RET(-EFAULT);
-		if (op->resv)
-			RET(-EINVAL);
-		if (nerr)
-			RET(nerr);
+		RET_IF(m_named_err(op, badfd, false, nerr));
 		if (!o)
 			RET(-ENOENT);
 		if (c && creds[c].uid != o->uid) {
@@ -1386,14 +1356,7 @@ static bool m_step(const struct op *op, const struct outcome *got)
 		m_unlink(o);
 		return true;
 	case K_INFO:
-		if (badfd)
-			RET(-EBADF);
-		if (op->argmode == 1)
-			RET(-EFAULT);
-		if (op->resv)
-			RET(-EINVAL);
-		if (nerr)
-			RET(nerr);
+		RET_IF(m_named_err(op, badfd, false, nerr));
 		if (!o)
 			RET(-ENOENT);
 		if (op->argmode == 2)
@@ -1418,14 +1381,7 @@ static bool m_step(const struct op *op, const struct outcome *got)
 	case K_WRITE: {
 		ull end;
 
-		if (badfd)
-			RET(-EBADF);
-		if (op->argmode == 1)
-			RET(-EFAULT);
-		if (op->resv)
-			RET(-EINVAL);
-		if (nerr)
-			RET(nerr);
+		RET_IF(m_named_err(op, badfd, false, nerr));
 		if (__builtin_add_overflow(op->a, op->b, &end))
 			RET(-EINVAL);
 		if (!o)
@@ -1776,6 +1732,7 @@ rc_only:
 	CHK(got->rc == erc, "result %s, want %s", rstr(got->rc), rstr(erc));
 	return true;
 #undef RET
+#undef RET_IF
 #undef OK_RC
 #undef CHK
 }
@@ -2468,7 +2425,7 @@ static bool run_in_worker(const struct op *op, struct outcome **out)
 	SH->wop[w] = *op;
 	SH->wwalk[w] = E.walk;
 	if (write(W[w].req, &b, 1) != 1 || read(W[w].resp, &b, 1) != 1) {
-		say("error: worker %s does not answer", creds[w + 1].label);
+		diag("error: worker %s does not answer", creds[w + 1].label);
 		g_error = true;
 		return false;
 	}
@@ -2488,7 +2445,7 @@ static bool run_forked(const struct op *ops, int n)
 	fflush(stdout);
 	pid = fork();
 	if (pid < 0) {
-		say("error: fork: %s", strerror(errno));
+		diag("error: fork: %s", strerror(errno));
 		g_error = true;
 		return false;
 	}
@@ -2501,7 +2458,7 @@ static bool run_forked(const struct op *ops, int n)
 		_exit(0);
 	}
 	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st)) {
-		say("error: forked child (%s) ended with status %#x", creds[c].label, st);
+		diag("error: forked child (%s) ended with status %#x", creds[c].label, st);
 		g_error = true;
 		return false;
 	}
@@ -2587,7 +2544,7 @@ static void save_params(void)
 
 		snprintf(path, sizeof(path), PARAM_DIR "%s", pname[p]);
 		if (!read_file_ull(path, &v)) {
-			say("error: cannot read %s", path);
+			diag("error: cannot read %s", path);
 			exit(2);
 		}
 		snprintf(orig_param[p], sizeof(orig_param[p]), "%llu\n", v);
@@ -2717,7 +2674,7 @@ static void free_model(void)
 	}
 	M.nlive = 0;
 	if (M.nobjs)
-		say("warning: %d model objects still referenced after reset", M.nobjs);
+		diag("warning: %d model objects still referenced after reset", M.nobjs);
 }
 
 /*
@@ -2756,7 +2713,7 @@ static bool reset_world(bool quiet)
 		l.entries = UPTR(recs);
 		l.count = LISTCAP;
 		if (ioctl(E.mainfd, WMS_IOC_LIST, &l)) {
-			say("error: LIST: %s", strerror(errno));
+			diag("error: LIST: %s", strerror(errno));
 			return false;
 		}
 		if (!l.count)
@@ -2765,11 +2722,11 @@ static bool reset_world(bool quiet)
 			struct mobj *o;
 
 			if (is_pool_name(recs[i].name) >= 0) {
-				say("error: pool name still registered after removal");
+				diag("error: pool name still registered after removal");
 				return false;
 			}
 			if (M.nlive >= 512) {
-				say("error: too many foreign entries");
+				diag("error: too many foreign entries");
 				return false;
 			}
 			o = calloc(1, sizeof(*o));
@@ -2794,16 +2751,16 @@ static bool reset_world(bool quiet)
 	if (!g_have_counters) {
 		bytes = fsum;
 		if (!quiet)
-			say("note: no " STAT_DIR "{entries,bytes}: counters not checked");
+			diag("note: no " STAT_DIR "{entries,bytes}: counters not checked");
 	}
 	if (g_have_counters && ent != (ull)M.nlive)
-		say("warning: entries counter %llu, LIST shows %d", ent, M.nlive);
+		diag("warning: entries counter %llu, LIST shows %d", ent, M.nlive);
 	M.base_entries = (ull)M.nlive;
 	M.base_bytes = bytes;
 	M.total = bytes;
 	if (!quiet && (M.nlive || bytes))
-		say("registry holds %d other entries, %llu bytes (%llu of them not listed)",
-		    M.nlive, bytes, bytes - fsum);
+		diag("registry holds %d other entries, %llu bytes (%llu of them not listed)",
+		     M.nlive, bytes, bytes - fsum);
 
 	for (p = 0; p < L_N; p++) {
 		char path[128], v[32];
@@ -2812,7 +2769,7 @@ static bool reset_world(bool quiet)
 			snprintf(v, sizeof(v), "%llu\n", param_abs(p, L_rel[p]));
 			params_touched = true;
 			if (!write_param(p, v)) {
-				say("error: cannot set %s", pname[p]);
+				diag("error: cannot set %s", pname[p]);
 				return false;
 			}
 		}
@@ -2914,7 +2871,7 @@ static void run(enum rmode mode, ull n, const struct op *list, struct op *rec, s
 			for (j = 1; j < cnt; j++)
 				skip |= !m_safe(&g[k + j]);
 			if (skip && !list)
-				say("warning: generated an unsafe op (%s), skipped", kname[g[k].kind]);
+				diag("warning: generated an unsafe op (%s), skipped", kname[g[k].kind]);
 			if (rec)
 				memcpy(&rec[i + (ull)k], &g[k], (size_t)cnt * sizeof(g[0]));
 			if (exec && !skip) {
@@ -2999,12 +2956,12 @@ static void run(enum rmode mode, ull n, const struct op *list, struct op *rec, s
 			double t = mono();
 
 			if (t >= g_deadline) {
-				say("time limit reached");
+				diag("time limit reached");
 				break;
 			}
 			if (t - last_print >= 30 || i >= next_progress) {
-				say("progress: %llu ops, %.0f ops/s, %d live entries, %d objects, %llu bytes",
-				    i, (double)i / (t - t0), M.nlive, M.nobjs, M.total);
+				diag("progress: %llu ops, %.0f ops/s, %d live entries, %d objects, %llu bytes",
+				     i, (double)i / (t - t0), M.nlive, M.nobjs, M.total);
 				last_print = t;
 				while (next_progress <= i)
 					next_progress += 100000;
@@ -3035,8 +2992,8 @@ static void print_div(const char *title, const struct rres *r)
 {
 	char s[512];
 
-	say("%s: op %llu: %s", title, r->at, op_str(&r->op, s, sizeof(s)));
-	say("  %s", r->why);
+	diag("%s: op %llu: %s", title, r->at, op_str(&r->op, s, sizeof(s)));
+	diag("  %s", r->why);
 }
 
 /* Does this list of ops still diverge the same way (op kind, or the counters)? */
@@ -3061,9 +3018,9 @@ static void print_list(const struct op *l, ull n)
 	ull i, from = n > 400 ? n - 400 : 0;
 
 	if (from)
-		say("  (%llu ops before these not shown)", from);
+		diag("  (%llu ops before these not shown)", from);
 	for (i = from; i < n; i++)
-		say("  [%llu] %s", i, op_str(&l[i], s, sizeof(s)));
+		diag("  [%llu] %s", i, op_str(&l[i], s, sizeof(s)));
 }
 
 static void shrink(const struct rres *orig)
@@ -3074,7 +3031,7 @@ static void shrink(const struct rres *orig)
 	double t0 = mono();
 	bool reduced;
 
-	say("shrinking: re-running the ops from a clean registry");
+	diag("shrinking: re-running the ops from a clean registry");
 	/*
 	 * The generator is deterministic, and every op before the divergence
 	 * was compared on its own and matched, as were the counters after op
@@ -3091,24 +3048,24 @@ static void shrink(const struct rres *orig)
 	if (g_error)
 		return;
 	if (!r.div) {
-		say("the first %llu ops do not diverge when re-run from a clean registry: not reproducible", hi);
+		diag("the first %llu ops do not diverge when re-run from a clean registry: not reproducible", hi);
 		return;
 	}
 	print_div("re-run", &r);
 	hi = r.done;	/* that re-run was exactly this prefix, with its final checks */
-	say("shortest failing prefix: %llu ops (wms_fuzz -s %llu -n %llu%s)", hi, g_seed, hi,
-	    lowered ? "" : " -L");
+	diag("shortest failing prefix: %llu ops (wms_fuzz -s %llu -n %llu%s)", hi, g_seed, hi,
+	     lowered ? "" : " -L");
 
 	n = hi;
 	l = calloc(n, sizeof(*l));
 	cand = calloc(n, sizeof(*cand));
 	if (!l || !cand) {
-		say("no memory for the op list");
+		diag("no memory for the op list");
 		return;
 	}
 	run(RM_DRY, n, NULL, l, &r);
 	if (!list_fails(l, n, orig, &at)) {
-		say("the generated list does not fail when replayed; showing it anyway");
+		diag("the generated list does not fail when replayed; showing it anyway");
 		print_list(l, n);
 		free(l);
 		free(cand);
@@ -3138,7 +3095,7 @@ static void shrink(const struct rres *orig)
 		if (pass < 2) {
 			n = at + 1;
 			memcpy(l, cand, n * sizeof(*l));
-			say("  the last %llu ops%s reproduce it", w, pass ? " and the earlier limit changes" : "");
+			diag("  the last %llu ops%s reproduce it", w, pass ? " and the earlier limit changes" : "");
 			break;
 		}
 	}
@@ -3173,8 +3130,8 @@ static void shrink(const struct rres *orig)
 		}
 	}
 	run(RM_LIST, n, l, NULL, &r);
-	say("minimised to %llu ops (%.0f s)%s:", n, mono() - t0,
-	    mono() - t0 >= g_shrink_budget ? ", time budget used up" : "");
+	diag("minimised to %llu ops (%.0f s)%s:", n, mono() - t0,
+	     mono() - t0 >= g_shrink_budget ? ", time budget used up" : "");
 	print_list(l, n);
 	if (r.div)
 		print_div("divergence of the minimised list", &r);
@@ -3260,19 +3217,19 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	build_names();
 
-	say("wms_fuzz: seed %llu, %llu ops, time limit %s, %s limits, %zu-bit build", g_seed,
-	    nops, secs > 0 ? "set" : "none", lowered ? "lowered" : "the module's",
-	    sizeof(void *) * 8);
+	diag("wms_fuzz: seed %llu, %llu ops, time limit %s, %s limits, %zu-bit build", g_seed,
+	     nops, secs > 0 ? "set" : "none", lowered ? "lowered" : "the module's",
+	     sizeof(void *) * 8);
 	if (secs > 0)
-		say("time limit: %.0f s", secs);
+		diag("time limit: %.0f s", secs);
 	if (geteuid()) {
-		say("SKIP: must run as root (uses worker credentials and module parameters)");
+		diag("SKIP: must run as root (uses worker credentials and module parameters)");
 		totals(0, 0, 1, 0);
 		return 4;
 	}
 	E.mainfd = open(WMS_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	if (E.mainfd < 0) {
-		say("SKIP: open %s: %s", WMS_DEVICE_PATH, strerror(errno));
+		diag("SKIP: open %s: %s", WMS_DEVICE_PATH, strerror(errno));
 		totals(0, 0, 1, 0);
 		return 4;
 	}
@@ -3318,7 +3275,7 @@ int main(int argc, char **argv)
 		CPU_ZERO(&cs);
 		CPU_SET(cpu < 0 ? 0 : cpu, &cs);
 		if (sched_setaffinity(0, sizeof(cs), &cs))
-			say("note: sched_setaffinity: %s", strerror(errno));
+			diag("note: sched_setaffinity: %s", strerror(errno));
 	}
 	for (s = 0; s < NW; s++)
 		WOUT[s] = (struct outcome *)(shm + sizeof(struct shared)) + s;
@@ -3327,8 +3284,8 @@ int main(int argc, char **argv)
 	start_workers();
 
 	if (lowered)
-		say("limits for the run: max_entries=baseline+%llu max_entry_size=%llu max_total_bytes=baseline+%llu max_user_bytes=%llu (restored at exit)",
-		    L_rel[L_ENT], L_rel[L_SIZE], L_rel[L_TOTAL], L_rel[L_USER]);
+		diag("limits for the run: max_entries=baseline+%llu max_entry_size=%llu max_total_bytes=baseline+%llu max_user_bytes=%llu (restored at exit)",
+		     L_rel[L_ENT], L_rel[L_SIZE], L_rel[L_TOTAL], L_rel[L_USER]);
 	t0 = mono();
 	g_deadline = secs > 0 ? t0 + secs : 1e300;
 	run(RM_MAIN, nops, NULL, NULL, &res);
@@ -3337,8 +3294,8 @@ int main(int argc, char **argv)
 		double dt = mono() - t0;
 		struct rusage ru;
 
-		say("ran %llu ops in %.1f s: %.0f ops/s (parent %llu, workers %llu, forked children %llu ops in %llu forks)",
-		    k, dt, dt > 0 ? (double)k / dt : 0.0, g_ctx_n[0], g_ctx_n[1], g_ctx_n[2], g_forks);
+		diag("ran %llu ops in %.1f s: %.0f ops/s (parent %llu, workers %llu, forked children %llu ops in %llu forks)",
+		     k, dt, dt > 0 ? (double)k / dt : 0.0, g_ctx_n[0], g_ctx_n[1], g_ctx_n[2], g_forks);
 
 		for (s = 0; s < K_NKINDS; s++) {
 			char eb[256] = "";
@@ -3350,28 +3307,28 @@ int main(int argc, char **argv)
 				if (g_kind_err[s][e])
 					snprintf(eb + strlen(eb), sizeof(eb) - strlen(eb), " %s:%u",
 						 errname(e), g_kind_err[s][e]);
-			say("  %-12s %8llu ops, %8llu ok, %5.1f s in the parent,%s", kname[s], g_kind_n[s],
-			    g_kind_ok[s], g_kind_t[s], eb);
+			diag("  %-12s %8llu ops, %8llu ok, %5.1f s in the parent,%s", kname[s], g_kind_n[s],
+			     g_kind_ok[s], g_kind_t[s], eb);
 		}
-		say("time in worker round trips %.1f s, in forked children %.1f s", g_worker_t, g_fork_t);
-		say("coverage of rarer rules:");
+		diag("time in worker round trips %.1f s, in forked children %.1f s", g_worker_t, g_fork_t);
+		diag("coverage of rarer rules:");
 		for (s = 0; s < C_NCOV; s++)
-			say("  %-52s %llu", covname[s], g_cov[s]);
+			diag("  %-52s %llu", covname[s], g_cov[s]);
 		if (!getrusage(RUSAGE_SELF, &ru))
-			say("cpu time of this process: user %.1f s, system %.1f s",
-			    (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6,
-			    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6);
+			diag("cpu time of this process: user %.1f s, system %.1f s",
+			     (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6,
+			     (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6);
 	}
 	if (res.div) {
 		char st[512];
 		ull i;
 
-		say("DIVERGENCE: seed %llu, op %llu: %s", g_seed, res.at,
-		    op_str(&res.op, st, sizeof(st)));
-		say("  %s", res.why);
-		say("  the ops before it:");
+		diag("DIVERGENCE: seed %llu, op %llu: %s", g_seed, res.at,
+		     op_str(&res.op, st, sizeof(st)));
+		diag("  %s", res.why);
+		diag("  the ops before it:");
 		for (i = res.at > 12 ? res.at - 12 : 0; i <= res.at; i++)
-			say("  [%llu] %s", i, op_str(&g_ring[i % RING], st, sizeof(st)));
+			diag("  [%llu] %s", i, op_str(&g_ring[i % RING], st, sizeof(st)));
 		shrink(&res);
 	} else if (g_error) {
 		err = 1;
@@ -3405,8 +3362,8 @@ int main(int argc, char **argv)
 			if (read_file_ull(path, &v)) {
 				snprintf(now, sizeof(now), "%llu\n", v);
 				if (strcmp(now, orig_param[s])) {
-					say("error: %s is %llu after the run, was %s", pname[s], v,
-					    orig_param[s]);
+					diag("error: %s is %llu after the run, was %s", pname[s], v,
+					     orig_param[s]);
 					err = 1;
 				}
 			}
@@ -3424,14 +3381,14 @@ int main(int argc, char **argv)
 					break;
 				for (i = 0; i < l.count; i++)
 					if (is_pool_name(recs[i].name) >= 0) {
-						say("error: entry \"%s\" left in the registry",
-						    names[is_pool_name(recs[i].name)].label);
+						diag("error: entry \"%s\" left in the registry",
+						     names[is_pool_name(recs[i].name)].label);
 						err = 1;
 					}
 			} while (l.count);
 		}
 		if (!err)
-			say("registry has no fuzz entry left%s", lowered ? "; parameters restored" : "");
+			diag("registry has no fuzz entry left%s", lowered ? "; parameters restored" : "");
 		if (!res.div && !g_error) {
 			/* Everything the run made is freed: the counters are back at the baseline. */
 			ull ent, bytes;
@@ -3439,8 +3396,8 @@ int main(int argc, char **argv)
 			free_model();
 			if (g_have_counters && read_counters(&ent, &bytes) &&
 			    (ent != M.base_entries || bytes != M.base_bytes)) {
-				say("DIVERGENCE: after cleanup the counters show entries=%llu bytes=%llu, want %llu and %llu",
-				    ent, bytes, M.base_entries, M.base_bytes);
+				diag("DIVERGENCE: after cleanup the counters show entries=%llu bytes=%llu, want %llu and %llu",
+				     ent, bytes, M.base_entries, M.base_bytes);
 				res.div = true;
 			}
 		}
@@ -3449,6 +3406,6 @@ int main(int argc, char **argv)
 
 	ok = res.chunks_ok;
 	totals(ok, res.div ? 1 : 0, 0, err);
-	say("fuzz: %llu ops, seed %llu, %d divergences", k, g_seed, res.div ? 1 : 0);
+	diag("fuzz: %llu ops, seed %llu, %d divergences", k, g_seed, res.div ? 1 : 0);
 	return res.div || err ? 1 : 0;
 }

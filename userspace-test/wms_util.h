@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the kselftest suites wms_test, wms_attach_test and wms_security_test
- * share, kept here so that there is one copy of it:
+ * What the kselftest suites wms_test, wms_attach_test, wms_security_test and
+ * wms_failnth_test (and, without the harness, wms_fuzz) share, kept here so
+ * that there is one copy of it:
  *
  *   - the kselftest harness (included here), ull, NAME_LEN, UPTR, PARAM_DIR
  *   - diag() TAP comments, errname(), splitmix64(), mix32(), page_size()
@@ -16,7 +17,9 @@
  *
  * Everything is static (and __maybe_unused: not every suite uses all of it).
  * Include it after <linux/wms.h> in a file that defines _GNU_SOURCE before
- * its first include (strerrorname_np()).
+ * its first include (strerrorname_np()). A program that does not use the
+ * harness defines WMS_UTIL_NO_HARNESS first: then neither the harness nor
+ * the main() part is included.
  */
 #ifndef WMS_UTIL_H
 #define WMS_UTIL_H
@@ -34,11 +37,13 @@
 
 #include <linux/wms.h>
 
+#ifndef WMS_UTIL_NO_HARNESS
 /* The 6.1 harness itself is not -Wextra clean (unused handler parameter). */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
 #pragma GCC diagnostic pop
+#endif
 
 #ifndef __maybe_unused
 #define __maybe_unused	__attribute__((unused))
@@ -321,6 +326,7 @@ static __maybe_unused char *mkname(const char *prefix, const char *fmt, ...)
 /* In a test of a fixture that has a char prefix[] member. */
 #define NM(...)	mkname(self->prefix, __VA_ARGS__)
 
+#ifndef WMS_UTIL_NO_HARNESS
 /* ------------------------------------------------------------------ */
 /* main: the 6.1 harness has no filtering, so do it here               */
 /* ------------------------------------------------------------------ */
@@ -331,10 +337,14 @@ static void __attribute__((constructor)) __constructor_order_last(void)
 		__constructor_order = _CONSTRUCTOR_ORDER_BACKWARD;
 }
 
-/* The names to run only (inc) or to skip (exc): fixtures, variants, tests. */
+/*
+ * The names to run only (inc) or to skip (exc): fixtures, variants, tests.
+ * A fixture without variants is dropped by -v, unless v_keeps_plain is set.
+ */
 struct filter {
 	const char *inc_f[16], *exc_f[16], *inc_v[64], *exc_v[64], *inc_t[64], *exc_t[64];
 	int ninc_f, nexc_f, ninc_v, nexc_v, ninc_t, nexc_t;
+	bool v_keeps_plain;
 };
 
 /* Append s to the list l of *n names (at most max); -1 if it is full. */
@@ -440,7 +450,7 @@ static __maybe_unused void apply_filter(const struct filter *fl)
 		if (!thead || (had_variants && !vhead))
 			continue;
 		/* without variants, -v filters out the whole fixture */
-		if (!had_variants && fl->ninc_v)
+		if (!had_variants && fl->ninc_v && !fl->v_keeps_plain)
 			continue;
 		f->next = NULL;
 		if (!fhead) {
@@ -496,12 +506,14 @@ static __maybe_unused bool parse_u64(const char *s, __u64 *v)
 /*
  * main()'s command line: -l sets *list, -h is usage(prog, 0), -s SEED sets
  * *seed, -f/-F/-v/-V/-t/-T go to @fl (those of them that @opts, getopt()'s
- * optstring, has); any other option, a bad number or list, or an operand
- * is usage(prog, 2).  usage() does not return.
+ * optstring, has); any other option goes to @more (if not NULL), which
+ * returns 0 if it is one of the suite's own. An option neither takes, a bad
+ * number or list, or an operand is usage(prog, 2).  usage() does not return.
  */
-static __maybe_unused void parse_args(int argc, char **argv, const char *opts,
-				      struct filter *fl, bool *list, __u64 *seed,
-				      void (*usage)(const char *prog, int code))
+static __maybe_unused void parse_args_more(int argc, char **argv, const char *opts,
+					   struct filter *fl, bool *list, __u64 *seed,
+					   int (*more)(int opt, const char *arg),
+					   void (*usage)(const char *prog, int code))
 {
 	int opt;
 
@@ -518,12 +530,22 @@ static __maybe_unused void parse_args(int argc, char **argv, const char *opts,
 			usage(argv[0], 0);
 			break;
 		default:
+			if (more && !more(opt, optarg))
+				break;
 			if (filter_opt(fl, opt, optarg))
 				usage(argv[0], 2);
 		}
 	}
 	if (optind != argc)
 		usage(argv[0], 2);
+}
+
+/* parse_args_more() for a suite without options of its own */
+static __maybe_unused void parse_args(int argc, char **argv, const char *opts,
+				      struct filter *fl, bool *list, __u64 *seed,
+				      void (*usage)(const char *prog, int code))
+{
+	parse_args_more(argc, argv, opts, fl, list, seed, NULL, usage);
 }
 
 /*
@@ -543,5 +565,6 @@ static __maybe_unused __u64 pick_seed(__u64 seed, __u64 now)
 		seed = splitmix64(now ^ ((__u64)getpid() << 32));
 	return seed ? seed : 1;
 }
+#endif /* !WMS_UTIL_NO_HARNESS */
 
 #endif /* WMS_UTIL_H */
