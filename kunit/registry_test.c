@@ -838,6 +838,50 @@ static void wms_concurrent_add_remove(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, stats_of(test).total_bytes, 0);
 }
 
+struct wms_lookup_ctx {
+	struct wms_registry *reg;
+	struct wms_entry *found;
+	struct completion done;
+};
+
+static int wms_lookup_thread(void *arg)
+{
+	struct wms_lookup_ctx *lc = arg;
+
+	lc->found = wms_registry_get(lc->reg, "l1");
+	complete(&lc->done);
+	return 0;
+}
+
+/*
+ * A lookup completes while another task holds the registry mutex: readers
+ * do not serialise on it (RCU and the entry's kref). Were the mutex taken,
+ * the lookup would wait until the unlock and the timeout would fail it.
+ */
+static void wms_get_needs_no_mutex(struct kunit *test)
+{
+	struct wms_lookup_ctx *lc = kunit_kzalloc(test, sizeof(*lc), GFP_KERNEL);
+	struct wms_entry *entry = add(test, "l1", 64, WMS_ADD_EXCL, NULL);
+	struct task_struct *task;
+	bool done;
+
+	KUNIT_ASSERT_NOT_NULL(test, lc);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(entry));
+	lc->reg = test_reg(test);
+	init_completion(&lc->done);
+	mutex_lock(&lc->reg->lock);
+	task = kthread_run(wms_lookup_thread, lc, "wms_lookup");
+	done = !IS_ERR(task) && wait_for_completion_timeout(&lc->done, 10 * HZ);
+	mutex_unlock(&lc->reg->lock);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	if (!done)
+		wait_for_completion(&lc->done);
+	KUNIT_EXPECT_TRUE(test, done);
+	KUNIT_EXPECT_PTR_EQ(test, lc->found, entry);
+	wms_entry_put(lc->found);
+	wms_entry_put(entry);
+}
+
 static void wms_stats_counters(struct kunit *test)
 {
 	struct wms_registry_stats stats;
@@ -895,6 +939,7 @@ static struct kunit_case wms_registry_test_cases[] = {
 	KUNIT_CASE(wms_failed_alloc_changes_nothing),
 	KUNIT_CASE(wms_many_entries),
 	KUNIT_CASE(wms_concurrent_add_remove),
+	KUNIT_CASE(wms_get_needs_no_mutex),
 	{}
 };
 
