@@ -402,6 +402,21 @@ static __maybe_unused bool filter_keep(const char *s,
 	return !filter_in(s, exc, nexc);
 }
 
+/*
+ * Append @it to a list of the harness being rebuilt from @head to @tail
+ * (next and prev; the caller sets head->prev = tail at the end).
+ */
+#define LIST_APPEND(head, tail, it) do {	\
+	(it)->next = NULL;			\
+	if (!(head)) {				\
+		(head) = (it);			\
+	} else {				\
+		(tail)->next = (it);		\
+		(it)->prev = (tail);		\
+	}					\
+	(tail) = (it);				\
+} while (0)
+
 /* Re-link the harness's lists keeping only what passes the filter. */
 static __maybe_unused void apply_filter(const struct filter *fl)
 {
@@ -419,14 +434,7 @@ static __maybe_unused void apply_filter(const struct filter *fl)
 			tnext = t->next;
 			if (!filter_keep(t->name, fl->inc_t, fl->ninc_t, fl->exc_t, fl->nexc_t))
 				continue;
-			t->next = NULL;
-			if (!thead) {
-				thead = t;
-			} else {
-				ttail->next = t;
-				t->prev = ttail;
-			}
-			ttail = t;
+			LIST_APPEND(thead, ttail, t);
 		}
 		if (thead)
 			thead->prev = ttail;
@@ -435,14 +443,7 @@ static __maybe_unused void apply_filter(const struct filter *fl)
 			vnext = v->next;
 			if (!filter_keep(v->name, fl->inc_v, fl->ninc_v, fl->exc_v, fl->nexc_v))
 				continue;
-			v->next = NULL;
-			if (!vhead) {
-				vhead = v;
-			} else {
-				vtail->next = v;
-				v->prev = vtail;
-			}
-			vtail = v;
+			LIST_APPEND(vhead, vtail, v);
 		}
 		if (vhead)
 			vhead->prev = vtail;
@@ -452,14 +453,7 @@ static __maybe_unused void apply_filter(const struct filter *fl)
 		/* without variants, -v filters out the whole fixture */
 		if (!had_variants && fl->ninc_v && !fl->v_keeps_plain)
 			continue;
-		f->next = NULL;
-		if (!fhead) {
-			fhead = f;
-		} else {
-			ftail->next = f;
-			f->prev = ftail;
-		}
-		ftail = f;
+		LIST_APPEND(fhead, ftail, f);
 	}
 	if (fhead)
 		fhead->prev = ftail;
