@@ -68,29 +68,28 @@ finish() {
 
 # run_harness LABEL CMD...: run a kselftest-harness binary (or a script that
 # prints its "# Totals:" line), add its totals. It may run for
-# $WMS_UML_SUITE_TIMEOUT seconds, or $tmo if set.
+# $WMS_UML_SUITE_TIMEOUT seconds, or $tmo if set (used up by this call).
 run_harness() {
 	label=$1
 	shift
-	tmo=${tmo:-$WMS_UML_SUITE_TIMEOUT}
-	say "$label: $* (at $(uptime_s)s, timeout ${tmo}s)"
+	limit=${tmo:-$WMS_UML_SUITE_TIMEOUT}
+	tmo=
+	say "$label: $* (at $(uptime_s)s, timeout ${limit}s)"
 	# shellcheck disable=SC3040  # busybox ash has pipefail
 	set -o pipefail
-	timeout -s KILL "$tmo" "$@" 2>&1 | tee /tmp/harness.out
+	timeout -s KILL "$limit" "$@" 2>&1 | tee /tmp/harness.out
 	rc=$?
 	# shellcheck disable=SC3040
 	set +o pipefail
 	tot=$(grep '^# Totals:' /tmp/harness.out | tail -n 1)
 	if [ -z "$tot" ]; then
 		if [ "$rc" = 137 ]; then
-			fail "$label: killed after ${tmo}s, no '# Totals' line"
+			fail "$label: killed after ${limit}s, no '# Totals' line"
 		else
 			fail "$label: no '# Totals' line (exit status $rc)"
 		fi
-		tmo=
 		return
 	fi
-	tmo=
 	num() { echo "$tot" | sed -n "s/.* $1:\([0-9][0-9]*\).*/\1/p"; }
 	np=$(num pass)
 	nf=$(num fail)
