@@ -106,19 +106,15 @@ EOF
 	exit 2
 }
 
-# The modes whose result counts in `make test` (WMS_RESULTS), and their suite names.
+# The modes whose result counts in `make test` (WMS_RESULTS), and the name
+# their results go under: "vm" for test mode, else the mode.
 recorded_mode() { [[ $MODE = test || $MODE = endurance || $MODE = fuzz ]]; }
-suite_name() {
-	case $MODE in
-	test) echo "vm-$KVER" ;;
-	*) echo "$MODE-$KVER" ;;
-	esac
-}
+suite_label() { if [[ $MODE = test ]]; then echo vm; else echo "$MODE"; fi; }
 
 record_result() { # P F
 	RESULT_RECORDED=1
 	if [[ -n ${WMS_RESULTS:-} && -n $KVER ]]; then
-		echo "$(suite_name) $1 $2" >>"$WMS_RESULTS"
+		echo "$(suite_label)-$KVER $1 $2" >>"$WMS_RESULTS"
 	fi
 }
 
@@ -624,10 +620,7 @@ if [[ $MODE = endurance ]]; then
 fi
 if recorded_mode; then
 	record_result "$P" "$F"
-	case $MODE in
-	test) echo "vm $KVER: $P passed, $F failed" ;;
-	*) echo "$MODE $KVER: $P passed, $F failed" ;;
-	esac
+	echo "$(suite_label) $KVER: $P passed, $F failed"
 else
 	echo "vm $KVER ($MODE): $P steps ok, $F failed"
 fi
