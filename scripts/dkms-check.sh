@@ -10,6 +10,7 @@ source "$(dirname "$0")/lib.sh"
 
 ensure_pkgs dkms kmod
 resolve_kernels
+ensure_pkgs "linux-headers-$WMS_KVER_61" "linux-headers-$WMS_KVER_612"
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$WMS_ROOT/dkms.conf")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -20,12 +21,19 @@ cp -a "$WMS_ROOT/Kbuild" "$WMS_ROOT/Makefile" "$WMS_ROOT/dkms.conf" \
 dkms=(dkms --dkmstree "$work/tree" --sourcetree "$work/src")
 passed=0 failed=0
 
-if ! "${dkms[@]}" add -m wms -v "$version" >"$work/add.log" 2>&1; then
+if "${dkms[@]}" add -m wms -v "$version" >"$work/add.log" 2>&1; then
+	touch "$work/add.ok"
+else
+	echo "dkms add failed:"
 	cat "$work/add.log"
-	failed=1
 fi
+# Every kernel is checked, whatever happened to the one before.
 for kver in "$WMS_KVER_61" "$WMS_KVER_612"; do
-	[ "$failed" -eq 0 ] || break
+	if [ ! -f "$work/add.ok" ]; then
+		failed=$((failed + 1))
+		record dkms lint FAIL dkms "build $kver (dkms add failed)"
+		continue
+	fi
 	log="$work/build-$kver.log"
 	if ! "${dkms[@]}" build -m wms -v "$version" -k "$kver" \
 		--kernelsourcedir "/usr/src/linux-headers-$kver" >"$log" 2>&1; then
@@ -33,6 +41,7 @@ for kver in "$WMS_KVER_61" "$WMS_KVER_612"; do
 		tail -n 30 "$log"
 		find "$work/tree" -name make.log -exec tail -n 30 {} \;
 		failed=$((failed + 1))
+		record dkms lint FAIL dkms "build $kver"
 		continue
 	fi
 	ko=$(find "$work/tree/wms/$version/$kver" -name 'wms.ko*' | head -n1)
@@ -47,11 +56,12 @@ for kver in "$WMS_KVER_61" "$WMS_KVER_612"; do
 	if [ -n "$missing" ]; then
 		echo "modinfo of the DKMS build for $kver lacks:$missing"
 		failed=$((failed + 1))
+		record dkms lint FAIL dkms "build $kver"
 	else
 		echo "dkms build $kver: ok ($(basename "$ko"))"
 		passed=$((passed + 1))
+		record dkms lint PASS dkms "build $kver"
 	fi
 done
 echo "dkms: $passed passed, $failed failed"
-record_result dkms "$passed" "$failed"
 [ "$failed" -eq 0 ]

@@ -9,17 +9,33 @@ mkdir -p "$WMS_CACHE"
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-# Append "SUITE PASSED FAILED" to the results file of `make test`, if any.
-record_result() {
-	[ -n "${WMS_RESULTS:-}" ] && echo "$1 $2 $3" >> "$WMS_RESULTS"
+# record STAGE KIND RESULT SUITE NAME...: append one check's result to the
+# results file of `make test`, if any (the format of scripts/records.sh;
+# KIND is test, lint or fuzz, RESULT PASS, FAIL or SKIP).
+record() {
+	[ -n "${WMS_RESULTS:-}" ] && echo "$*" >> "$WMS_RESULTS"
 	return 0
+}
+
+# Installing is a step of its own: everything apt and dpkg print goes to
+# $WMS_APT_LOG, never into the output of a check, and a failure is one clear
+# error that names the packages.
+WMS_APT_LOG=$WMS_CACHE/logs/apt.log
+export WMS_APT_LOG
+
+# apt-get with its output appended to the log; waits for another apt's lock.
+apt_logged() {
+	mkdir -p "$(dirname "$WMS_APT_LOG")"
+	printf '\n=== %s apt-get %s\n' "$(date -u +%FT%TZ)" "$*" >> "$WMS_APT_LOG"
+	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 \
+		"$@" >> "$WMS_APT_LOG" 2>&1 </dev/null
 }
 
 apt_updated=
 apt_update_once() {
 	[ -n "$apt_updated" ] && return 0
-	say "apt-get update"
-	apt-get update -qq >/dev/null || die "apt-get update failed"
+	say "apt-get update (log: $WMS_APT_LOG)"
+	apt_logged update -qq || die "apt-get update failed (see $WMS_APT_LOG)"
 	apt_updated=1
 }
 
@@ -33,13 +49,12 @@ ensure_pkgs() {
 	done
 	[ ${#missing[@]} -eq 0 ] && return 0
 	[ "$(id -u)" -eq 0 ] || die "need root to install: ${missing[*]}"
-	say "installing ${missing[*]}"
-	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-		--no-install-recommends "${missing[@]}" >/dev/null; then
+	say "installing ${missing[*]} (log: $WMS_APT_LOG)"
+	if ! apt_logged install -y -qq --no-install-recommends "${missing[@]}"; then
 		apt_update_once
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			--no-install-recommends "${missing[@]}" >/dev/null ||
-			die "apt-get install ${missing[*]} failed"
+		apt_logged install -y -qq --no-install-recommends "${missing[@]}" ||
+			die "apt-get install ${missing[*]} failed; the end of $WMS_APT_LOG:
+$(tail -n 15 "$WMS_APT_LOG")"
 	fi
 }
 
