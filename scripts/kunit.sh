@@ -32,29 +32,48 @@ set -e
 log="$build_dir/test.log"
 passed=0 failed=0 skipped=0
 if [ -f "$log" ]; then
-	# Test cases are the indented TAP lines ("    ok 3 - name").
-	passed=$(grep -Ec '^ +ok [0-9]+ ' "$log" || true)
-	skipped=$(grep -Ec '^ +ok [0-9]+ .*# SKIP' "$log" || true)
-	failed=$(grep -Ec '^ +not ok [0-9]+ ' "$log" || true)
-	passed=$((passed - skipped))
+	# A record per test case: the indented TAP lines ("    ok 3 - name"),
+	# under the "# Subtest: suite" line of their suite. A skip is a failure.
+	awk '
+	/^    # Subtest: / { suite = $NF; next }
+	/^ +(not )?ok [0-9]+ / {
+		res = ($0 ~ /^ +not ok/) ? "FAIL" : "PASS"
+		if ($0 ~ /# SKIP/) res = "SKIP"
+		name = $0
+		sub(/^ +(not )?ok [0-9]+ (- )?/, "", name)
+		sub(/ *# SKIP.*$/, "", name)
+		print "kunit test " res " " suite " " name
+	}' "$log" > "$build_dir/records"
+	passed=$(grep -c ' PASS ' "$build_dir/records" || true)
+	skipped=$(grep -c ' SKIP ' "$build_dir/records" || true)
+	failed=$(grep -c ' FAIL ' "$build_dir/records" || true)
+	[ -n "${WMS_RESULTS:-}" ] && cat "$build_dir/records" >> "$WMS_RESULTS"
+	failed=$((failed + skipped))
 	splats=$(grep -E 'BUG:|KASAN|possible circular|possible recursive|suspicious RCU|WARNING:|unreferenced object|suspected memory leak' "$log" |
 		grep -v 'virt-pci' || true)
 else
 	splats="no console log: the kernel did not build or boot"
 fi
+# The run itself: it built, booted, ran cases and the kernel reported nothing.
+problems=
 if [ -n "$splats" ]; then
 	echo "kernel reports in $log:"
 	echo "$splats" | head -n 40
-	failed=$((failed + 1))
+	problems="kernel reports in the console log"
 fi
 if [ "$kunit_rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
 	echo "kunit.py exited $kunit_rc (see $WMS_CACHE/kunit.out)"
-	failed=1
+	problems="${problems:+$problems; }kunit.py exited $kunit_rc"
 fi
 if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
 	echo "no KUnit case ran"
-	failed=1
+	problems="${problems:+$problems; }no KUnit case ran"
 fi
-echo "kunit: $passed passed, $failed failed, $skipped skipped"
-record_result kunit "$passed" "$failed"
+if [ -n "$problems" ]; then
+	failed=$((failed + 1))
+	record kunit test FAIL run "$problems"
+else
+	record kunit test PASS run "built, booted, no kernel report"
+fi
+echo "kunit: $passed passed, $failed failed, $skipped skipped (a skip fails)"
 [ "$failed" -eq 0 ]

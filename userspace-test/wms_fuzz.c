@@ -31,9 +31,10 @@
  * Output: "# " progress lines, the op mix with errno counts and coverage
  * counters of the rarer rules, then
  *   # Totals: pass:P fail:F xfail:0 xpass:0 skip:0 error:E
- *   # fuzz: N ops, seed S, D divergences
- * P counts chunks of 1000 operations that matched, F the divergent chunk (the
- * run stops at the first), E an infrastructure error (a worker died...).
+ *   # fuzz: N ops, seed S, D divergences, C chunks of 1000 matched
+ * P is 1 for a run that matched the model throughout (one run is one check,
+ * however long), F 1 for a divergence (the run stops at the first), E an
+ * infrastructure error (a worker died...).
  * Exit status 0 iff there was no divergence and no error.
  *
  * The model: entry objects (size, owner, group, mode, data bytes, attached
@@ -3404,8 +3405,10 @@ int main(int argc, char **argv)
 	}
 	stop_workers();
 
+	/* One run is one check; the chunks that matched are a progress figure. */
 	ok = res.chunks_ok;
-	totals(ok, res.div ? 1 : 0, 0, err);
-	diag("fuzz: %llu ops, seed %llu, %d divergences", k, g_seed, res.div ? 1 : 0);
+	totals(res.div || err ? 0 : 1, res.div ? 1 : 0, 0, err);
+	diag("fuzz: %llu ops, seed %llu, %d divergences, %llu chunks of %d matched",
+	     k, g_seed, res.div ? 1 : 0, ok, CHUNK);
 	return res.div || err ? 1 : 0;
 }

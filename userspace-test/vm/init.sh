@@ -6,12 +6,14 @@
 # WMS_ENDURANCE_TIMEOUT and WMS_ENDURANCE_{CYCLES,SECONDS,THREADS}
 # (endurance); bench also WMS_BENCH_BUDGET=seconds and WMS_BENCH_ARGS.
 #
-# test:  load wms.ko, run /wms_test, /wms_attach_test, /wms_security_test
-#        (each also 32-bit if present), /wmsctl_test.sh and the differential
+# test:  load wms.ko, run /wms_test (but its limits fixture),
+#        /wms_attach_test, /wms_security_test (each also 32-bit: all six must
+#        be there), /wmsctl_test.sh and the differential
 #        fuzzer (/wms_fuzz -s WMS_FUZZ_SEED -n WMS_FUZZ_OPS, a fixed seed so
 #        that every run does the same ops), the example module, reload with
 #        small limits and run "/wms_test -f limits", unload, check nothing is
-#        left behind and the taint; print one marker line
+#        left behind and the taint; print a record line per check
+#        (/harness.sh: a skipped test is a failure) and one marker line
 #        "WMS-RESULT: passed=P failed=F".
 # run:   a short narrated demo of two processes sharing an entry.
 # shell: load wms.ko and hand over an interactive shell on the console.
@@ -54,16 +56,8 @@ WMS_ENDURANCE_TIMEOUT=1200
 # Lines that mean the kernel is unhappy (the host greps the same on the whole log).
 BAD='Oops|BUG:|WARNING:|Call Trace|KASAN|general protection|[Kk]ernel panic|lockdep|possible circular|possible recursive|suspicious RCU'
 
-P=0
-F=0
-pass() { P=$((P + 1)); echo "WMS-CHECK ok: $*"; }
-fail() { F=$((F + 1)); echo "WMS-CHECK FAILED: $*"; }
-say() { echo; echo "### $*"; }
-
 # Kernel log, collected piecewise (dmesg -c) so that no ring-buffer wrap loses it.
 kcollect() { dmesg -c >>/tmp/kmsg 2>/dev/null || dmesg >>/tmp/kmsg; }
-
-uptime_s() { cut -d' ' -f1 /proc/uptime; }
 
 finish() {
 	sync
@@ -82,47 +76,12 @@ load_deps() {
 	done
 }
 
-# run_harness LABEL CMD...: run a kselftest-harness binary, add its totals.
+# pass, fail, say, run_harness_t, run_fuzz: shared with the UML debug kernel.
+. /harness.sh
+
+# run_harness LABEL CMD...: a TAP program with the per-binary time limit.
 run_harness() {
 	run_harness_t "$WMS_VM_TEST_TIMEOUT" "$@"
-}
-
-# run_harness_t SECONDS LABEL CMD...: the same with its own time limit.
-run_harness_t() {
-	limit=$1
-	label=$2
-	shift 2
-	say "$label: $*"
-	t_start=$(uptime_s)
-	set -o pipefail
-	timeout -s KILL "$limit" "$@" 2>&1 | tee /tmp/harness.out
-	rc=$?
-	set +o pipefail
-	echo "WMS-TIME $label: $(awk -v a="$t_start" -v b="$(uptime_s)" 'BEGIN { printf "%.1f", b - a }') s"
-	tot=$(grep '^# Totals:' /tmp/harness.out | tail -n 1)
-	if [ -z "$tot" ]; then
-		if [ "$rc" = 137 ]; then
-			fail "$label: killed after ${limit}s, no '# Totals' line"
-		else
-			fail "$label: no '# Totals' line (exit status $rc)"
-		fi
-		return
-	fi
-	num() { echo "$tot" | sed -n "s/.* $1:\([0-9][0-9]*\).*/\1/p"; }
-	np=$(num pass)
-	nf=$(num fail)
-	nxf=$(num xfail)
-	nxp=$(num xpass)
-	ns=$(num skip)
-	ne=$(num error)
-	: "${np:=0}" "${nf:=0}" "${nxf:=0}" "${nxp:=0}" "${ns:=0}" "${ne:=0}"
-	# pass and xfail count as passed; fail, xpass and error as failed; skip as neither.
-	P=$((P + np + nxf))
-	F=$((F + nf + nxp + ne))
-	echo "WMS-HARNESS $label: pass=$np fail=$nf xfail=$nxf xpass=$nxp skip=$ns error=$ne exit=$rc"
-	if [ "$rc" != 0 ] && [ $((nf + nxp + ne)) = 0 ]; then
-		fail "$label: exit status $rc although the totals show no failure"
-	fi
 }
 
 print_kernel_log() {
@@ -135,22 +94,6 @@ print_kernel_log() {
 		say "kernel log problems"
 		grep -E -A 30 "$BAD" /tmp/kmsg | head -n 300
 		fail "kernel log has problem lines (see above)"
-	fi
-}
-
-# run_fuzz ARGS...: the differential fuzzer (wms loaded) with the seed of
-# the conf, so that a divergence can be replayed: wms_fuzz -s SEED -n OPS.
-# Its totals count chunks of 1000 ops that matched the model.
-run_fuzz() {
-	if [ -x /wms_fuzz ]; then
-		run_harness_t "$WMS_FUZZ_TIMEOUT" wms_fuzz /wms_fuzz -s "$WMS_FUZZ_SEED" "$@"
-		# For the host's summary (run-vm.sh): what ran, how fast, with what seed.
-		sed -n 's/^# ran \([0-9]*\) ops in \([0-9.]*\) s: \([0-9]*\) ops\/s.*/WMS-FUZZ: ops=\1 seconds=\2 rate=\3/p' \
-			/tmp/harness.out
-		sed -n 's/^# fuzz: \([0-9]*\) ops, seed \([0-9]*\), \([0-9]*\) divergences.*/WMS-FUZZ: seed=\2 divergences=\3/p' \
-			/tmp/harness.out
-	else
-		fail "/wms_fuzz missing from the initramfs"
 	fi
 }
 
@@ -205,22 +148,26 @@ mode_test() {
 	if insmod /wms.ko; then
 		if [ -c /dev/wms ]; then
 			ls -l /dev/wms
+			# The limits fixture runs below, under small limits.
 			for t in wms_test wms_attach_test wms_security_test; do
-				if [ -x "/$t" ]; then
-					run_harness "$t" "/$t"
-				else
-					fail "/$t missing from the initramfs"
-				fi
-				if [ -x "/${t}32" ]; then
-					run_harness "${t}32" "/${t}32"
-				fi
+				args=
+				[ "$t" = wms_test ] && args="-F limits"
+				for b in "$t" "${t}32"; do
+					if [ -x "/$b" ]; then
+						# shellcheck disable=SC2086
+						run_harness "$b" "/$b" $args
+					else
+						fail "/$b missing from the initramfs"
+					fi
+				done
 			done
 			if [ -x /wmsctl ] && [ -x /wmsctl_test.sh ]; then
 				run_harness wmsctl_test /wmsctl_test.sh
 			else
 				fail "/wmsctl or /wmsctl_test.sh missing from the initramfs"
 			fi
-			run_fuzz -n "$WMS_FUZZ_OPS"
+			run_fuzz "$WMS_FUZZ_TIMEOUT" "$WMS_FUZZ_OPS" "$WMS_FUZZ_SEED" \
+				-n "$WMS_FUZZ_OPS"
 		else
 			fail "/dev/wms does not exist after insmod"
 		fi
@@ -298,7 +245,8 @@ mode_fuzz() {
 	say "insmod /wms.ko"
 	if insmod /wms.ko && [ -c /dev/wms ]; then
 		# -n: more than any -t can reach; the time limit ends the run.
-		run_fuzz -t "$WMS_FUZZ_SECONDS" -n 1000000000000
+		run_fuzz "$WMS_FUZZ_TIMEOUT" 1 "$WMS_FUZZ_SEED" \
+			-t "$WMS_FUZZ_SECONDS" -n 1000000000000
 		say "rmmod wms"
 		if rmmod wms; then pass "rmmod wms"; else fail "rmmod wms"; fi
 	else

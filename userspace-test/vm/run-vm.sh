@@ -21,8 +21,8 @@
 #        then wms_load; memory against a baseline) and the checks of test
 #        mode. Prints "endurance KVER: P passed, F failed".
 # fuzz   runs wms_fuzz for WMS_FUZZ_SECONDS with the seed WMS_FUZZ_SEED, shown
-#        live. Prints "fuzz KVER: P passed, F failed" (P counts chunks of 1000
-#        ops that matched the model, and the checks after it).
+#        live. Prints "fuzz KVER: P passed, F failed" (the fuzzer run is one
+#        check, and so is each check after it).
 # run    a short narrated demo, shown live.
 # shell  an interactive busybox shell in the VM with wms.ko loaded.
 # bench  runs /wms_bench (wms against POSIX shm, SysV shm, keyrings, memfd),
@@ -35,8 +35,9 @@
 #
 # Environment:
 #   WMS_CACHE            cache for .debs, kernels, logs, temp files (default ~/.cache/wms)
-#   WMS_RESULTS          if set, a line "vm-KVER P F" (test), "endurance-KVER P F"
-#                        or "fuzz-KVER P F" is appended to this file
+#   WMS_RESULTS          if set, a record per check (scripts/records.sh) and one
+#                        for the run are appended to this file, under the stage
+#                        vm-KVER (test), endurance-KVER or fuzz-KVER
 #   WMS_VM_TIMEOUT       QEMU wall-clock limit in seconds (default: run 600,
 #                        test 600 + WMS_FUZZ_TIMEOUT, endurance
 #                        WMS_ENDURANCE_TIMEOUT + 300, fuzz WMS_FUZZ_TIMEOUT + 300)
@@ -111,24 +112,32 @@ EOF
 recorded_mode() { [[ $MODE = test || $MODE = endurance || $MODE = fuzz ]]; }
 suite_label() { if [[ $MODE = test ]]; then echo vm; else echo "$MODE"; fi; }
 
-record_result() { # P F
+# Append this run's records to WMS_RESULTS (scripts/records.sh): one per
+# check the guest printed, and one for the run itself (RESULT, WHAT): it
+# booted, ended with one WMS-RESULT line, and the kernel printed nothing bad
+# that the guest did not already count.
+record_result() { # PASS|FAIL WHAT
 	RESULT_RECORDED=1
-	if [[ -n ${WMS_RESULTS:-} && -n $KVER ]]; then
-		echo "$(suite_label)-$KVER $1 $2" >>"$WMS_RESULTS"
+	[[ -n ${WMS_RESULTS:-} && -n $KVER ]] || return 0
+	local stage
+	stage=$(suite_label)-$KVER
+	if [[ -n ${SERIAL:-} && -f $SERIAL ]]; then
+		bash "$REPO/scripts/records.sh" "$stage" "$SERIAL" >>"$WMS_RESULTS"
 	fi
+	echo "$stage test $1 run $2" >>"$WMS_RESULTS"
 }
 
 # shellcheck disable=SC2317  # called through the trap
 on_exit() {
 	local rc=$?
+	# A setup error (or anything else) after --kver was known still counts as a failed VM run.
+	if [[ $rc != 0 && $RESULT_RECORDED = 0 ]] && recorded_mode; then
+		record_result FAIL "setup of the $MODE run (exit status $rc)"
+	fi
 	if [[ -n $WORK && -d $WORK && ${WMS_VM_KEEP:-0} != 1 ]]; then
 		rm -rf "$WORK"
 	elif [[ -n $WORK && -d $WORK ]]; then
 		msg "kept $WORK"
-	fi
-	# A setup error (or anything else) after --kver was known still counts as a failed VM run.
-	if [[ $rc != 0 && $RESULT_RECORDED = 0 ]] && recorded_mode; then
-		record_result 0 1
 	fi
 	exit "$rc"
 }
@@ -428,6 +437,7 @@ cp "$BUSYBOX" "$ROOT/bin/busybox"
 ln -s busybox "$ROOT/bin/sh"   # /init runs "busybox --install -s" for the other applets
 cp "$SCRIPT_DIR/init.sh" "$ROOT/init"
 chmod 755 "$ROOT/init"
+cp "$SCRIPT_DIR/../harness.sh" "$ROOT/harness.sh"
 cat >"$ROOT/etc/wms-vm.conf" <<EOF
 MODE=$MODE
 WMS_VM_TEST_TIMEOUT=$TEST_TIMEOUT
@@ -619,7 +629,21 @@ if [[ $MODE = endurance ]]; then
 		sed "s/^/$PROG: $KVER endurance: /" >&2
 fi
 if recorded_mode; then
-	record_result "$P" "$F"
+	# Failed checks are records of their own; the run's record is about
+	# the run: its end, and kernel problem lines the guest did not count.
+	run_problems=()
+	for p in "${problems[@]}"; do
+		[[ $p = *"check(s) failed in the VM" ]] && continue
+		[[ $p = "kernel problem lines"* ]] &&
+			grep -aq '^WMS-CHECK FAILED: kernel log has problem lines' "$SERIAL" &&
+			continue
+		run_problems+=("$p")
+	done
+	if ((${#run_problems[@]} == 0)); then
+		record_result PASS "booted, one WMS-RESULT line, clean serial log"
+	else
+		record_result FAIL "$(IFS=';'; echo "${run_problems[*]}")"
+	fi
 	echo "$(suite_label) $KVER: $P passed, $F failed"
 else
 	echo "vm $KVER ($MODE): $P steps ok, $F failed"
