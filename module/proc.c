@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /proc/driver/wms lists the entries like /proc/sysvipc/shm: a header line,
- * then "name size uid gid mode attached" per entry in creation order, the
- * name escaped with seq_escape() and uid/gid in the reader's user
- * namespace. Metadata is public, so the file is readable by all.
+ * then "name size uid gid mode attached" per entry in creation order, with
+ * uid/gid in the reader's user namespace. Names may hold any byte but NUL
+ * and '/', and the file reaches terminals: every byte outside printable
+ * ASCII (0x21..0x7e), and the backslash, is printed as a \ooo escape.
+ * Metadata is public, so the file is readable by all.
  *
  * The walk uses the LIST cursor (the seq_file position is the next entry
  * id), so no lock is held between reads and every entry present for the
@@ -57,6 +59,19 @@ static void wms_proc_stop(struct seq_file *m, void *v)
 		wms_entry_put(v);
 }
 
+/* The name with every byte outside 0x21..0x7e, and the backslash, as \ooo. */
+static void wms_proc_name(struct seq_file *m, const char *name)
+{
+	const unsigned char *c;
+
+	for (c = (const unsigned char *)name; *c; c++) {
+		if (*c < 0x21 || *c > 0x7e || *c == '\\')
+			seq_printf(m, "\\%03o", *c);
+		else
+			seq_putc(m, *c);
+	}
+}
+
 static int wms_proc_show(struct seq_file *m, void *v)
 {
 	struct user_namespace *ns = seq_user_ns(m);
@@ -66,7 +81,7 @@ static int wms_proc_show(struct seq_file *m, void *v)
 		seq_puts(m, "name size uid gid mode attached\n");
 		return 0;
 	}
-	seq_escape(m, entry->name, " \t\n\\");
+	wms_proc_name(m, entry->name);
 	seq_printf(m, " %zu %u %u %04o %d\n", entry->size,
 		   from_kuid_munged(ns, entry->uid),
 		   from_kgid_munged(ns, entry->gid), entry->mode,
