@@ -74,6 +74,21 @@ static int wms_name_in(struct wms_name *arg, struct wms_name __user *uarg)
 	return wms_name_check(arg->name);
 }
 
+/*
+ * A user pointer passed as __u64. One that does not fit the kernel's
+ * unsigned long (a 32-bit kernel) is not truncated into another address:
+ * the caller gets -EFAULT, as for any address it cannot access.
+ */
+static int wms_user_ptr(u64 addr, void __user **ptr)
+{
+	if (addr != (unsigned long)addr) {
+		*ptr = NULL;
+		return -EFAULT;
+	}
+	*ptr = u64_to_user_ptr(addr);
+	return 0;
+}
+
 /* Look up an entry the caller names and may access with @may (0: anyone). */
 static struct wms_entry *wms_lookup(struct wms_registry *reg,
 				    const char *name, int may)
@@ -103,11 +118,19 @@ static long wms_ioc_add(struct wms_registry *reg, struct wms_add __user *uarg)
 		return -EFAULT;
 	if (add.reserved[0] || add.reserved[1] || add.flags & ~WMS_ADD_EXCL)
 		return -EINVAL;
+	/*
+	 * The output fields must be writable before anything is created: an
+	 * ADD that cannot report its result fails, and a failed call changes
+	 * nothing. Writing back what was read changes nothing either.
+	 */
+	if (put_user(add.size, &uarg->size) || put_user(add.flags, &uarg->flags))
+		return -EFAULT;
 
 	owner.uid = current_fsuid();
 	owner.gid = current_fsgid();
 	owner.mode = (add.mode & 0777) ?: 0600;
 	owner.quota = !ns_capable_noaudit(reg->user_ns, CAP_SYS_ADMIN);
+	owner.kernel = false;
 	entry = wms_registry_add(reg, add.name, min_t(u64, add.size, SIZE_MAX),
 				 add.flags, &owner, &created);
 	if (IS_ERR(entry))
@@ -116,7 +139,11 @@ static long wms_ioc_add(struct wms_registry *reg, struct wms_add __user *uarg)
 	if (!err && (put_user((u64)entry->size, &uarg->size) ||
 		     put_user(created ? WMS_ADD_CREATED : 0, &uarg->flags)))
 		err = -EFAULT;
-	/* A failed call changes nothing: take back what it created. */
+	/*
+	 * Only another thread of the caller making the argument unwritable
+	 * since the check above gets here with a created entry: it was
+	 * visible meanwhile, so it is removed as REMOVE would remove it.
+	 */
 	if (err && created)
 		wms_registry_unlink(reg, entry);
 	wms_entry_put(entry);
@@ -203,13 +230,20 @@ static struct wms_entry *wms_io_prepare(struct wms_registry *reg,
 static long wms_ioc_read(struct wms_registry *reg, struct wms_io __user *uarg)
 {
 	struct wms_entry *entry;
+	void __user *buf;
 	struct wms_io io;
-	ssize_t done;
+	ssize_t done = 0;
 
 	entry = wms_io_prepare(reg, &io, uarg, MAY_READ);
 	if (IS_ERR(entry))
 		return PTR_ERR(entry);
-	done = wms_data_read(entry, u64_to_user_ptr(io.buf), io.offset, io.len);
+	/* The buffer matters only if there is something to copy. */
+	if (io.len && io.offset < entry->size) {
+		if (wms_user_ptr(io.buf, &buf))
+			done = -EFAULT;
+		else
+			done = wms_data_read(entry, buf, io.offset, io.len);
+	}
 	wms_entry_put(entry);
 	if (done < 0)
 		return done;
@@ -221,8 +255,9 @@ static long wms_ioc_read(struct wms_registry *reg, struct wms_io __user *uarg)
 static long wms_ioc_write(struct wms_registry *reg, struct wms_io __user *uarg)
 {
 	struct wms_entry *entry;
+	void __user *buf;
 	struct wms_io io;
-	int err;
+	int err = 0;
 
 	entry = wms_io_prepare(reg, &io, uarg, MAY_WRITE);
 	if (IS_ERR(entry))
@@ -233,11 +268,12 @@ static long wms_ioc_write(struct wms_registry *reg, struct wms_io __user *uarg)
 	 * Report the length before the data changes, so that a failure to
 	 * report it cannot leave a write done; it is the value passed in.
 	 */
+	else if (io.len && wms_user_ptr(io.buf, &buf))
+		err = -EFAULT;
 	else if (io.len && put_user(io.len, &uarg->len))
 		err = -EFAULT;
 	else if (io.len)
-		err = wms_data_write(entry, io.offset, u64_to_user_ptr(io.buf),
-				     io.len);
+		err = wms_data_write(entry, io.offset, buf, io.len);
 	wms_entry_put(entry);
 	return err;
 }
@@ -263,8 +299,9 @@ static long wms_ioc_list(struct wms_registry *reg, struct wms_list __user *uarg)
 	struct wms_list_entry rec;
 	struct wms_list list;
 	unsigned int filled = 0, n, i;
+	void __user *entries;
+	int err = 0, bad_ptr;
 	u64 cursor;
-	int err = 0;
 
 	if (copy_from_user(&list, uarg, sizeof(list)))
 		return -EFAULT;
@@ -272,7 +309,9 @@ static long wms_ioc_list(struct wms_registry *reg, struct wms_list __user *uarg)
 	    !list.count)
 		return -EINVAL;
 
-	out = u64_to_user_ptr(list.entries);
+	/* The array matters only once there is an entry to report. */
+	bad_ptr = wms_user_ptr(list.entries, &entries);
+	out = entries;
 	cursor = list.cursor;
 	while (!err && filled < list.count) {
 		n = wms_registry_list(reg, &cursor, batch,
@@ -283,7 +322,8 @@ static long wms_ioc_list(struct wms_registry *reg, struct wms_list __user *uarg)
 		for (i = 0; i < n; i++) {
 			wms_list_record(&rec, batch[i]);
 			wms_entry_put(batch[i]);
-			if (!err && copy_to_user(&out[filled], &rec, sizeof(rec)))
+			if (!err && (bad_ptr ||
+				     copy_to_user(&out[filled], &rec, sizeof(rec))))
 				err = -EFAULT;
 			filled++;
 		}

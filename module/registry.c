@@ -36,11 +36,15 @@
  */
 #define WMS_GFP_ENTRY	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 
-/* Bytes charged to one uid, in reg->users while non-zero. */
+/*
+ * What one uid has: bytes charged for its entries not yet freed, and its
+ * registered entries. In reg->users while either is non-zero.
+ */
 struct wms_user {
 	struct hlist_node node;
 	kuid_t uid;
 	u64 bytes;
+	unsigned int entries;
 };
 
 static u32 wms_key_hash(const void *data, u32 len, u32 seed)
@@ -91,6 +95,37 @@ int wms_name_check(const char *name)
 	return 0;
 }
 
+/**
+ * wms_name_reserved() - whether a name is reserved for kernel callers
+ * @name: a valid name
+ *
+ * Names that begin with '.' are the kernel's, as for keyrings: user space
+ * cannot create one, so a kernel caller that makes one knows it is its own.
+ *
+ * Return: true for a reserved name.
+ */
+bool wms_name_reserved(const char *name)
+{
+	return name[0] == '.';
+}
+
+/**
+ * wms_charge_size() - the bytes an entry of @size is charged
+ * @size: the size of its data
+ *
+ * Data is whole pages, so that is what it costs and what the limits count:
+ * the size rounded up to pages of the running kernel, 0 for 0, and U64_MAX
+ * for a size that cannot be rounded (no limit lets it through but U64_MAX).
+ *
+ * Return: the bytes to charge.
+ */
+u64 wms_charge_size(u64 size)
+{
+	if (size > U64_MAX - PAGE_SIZE + 1)
+		return U64_MAX;
+	return round_up(size, PAGE_SIZE);
+}
+
 /* True if @size more bytes on top of @used would pass @limit. */
 static bool wms_over_limit(u64 used, u64 size, u64 limit)
 {
@@ -109,12 +144,12 @@ static struct wms_user *wms_user_find(struct wms_registry *reg, kuid_t uid)
 }
 
 /*
- * Charge @size bytes to the registry and to @owner's uid, or fail with
- * -ENOSPC (a limit) or -ENOMEM. Called under reg->lock, so no other charge
- * runs meanwhile; uncharges may.
+ * Charge @bytes and one entry to the registry and to @owner's uid, or fail
+ * with -ENOSPC (a limit) or -ENOMEM. Called under reg->lock, so no other
+ * charge runs meanwhile; uncharges may.
  */
 static int wms_charge(struct wms_registry *reg, const struct wms_owner *owner,
-		      u64 size)
+		      u64 bytes)
 {
 	const struct wms_limits *limits = reg->limits;
 	struct wms_user *user, *fresh = NULL;
@@ -124,16 +159,17 @@ static int wms_charge(struct wms_registry *reg, const struct wms_owner *owner,
 	for (;;) {
 		spin_lock(&reg->acct_lock);
 		user = wms_user_find(reg, owner->uid);
-		if (wms_over_limit(reg->total_bytes, size,
+		if (wms_over_limit(reg->total_bytes, bytes,
 				   READ_ONCE(limits->max_total_bytes)) ||
 		    (owner->quota &&
-		     wms_over_limit(user ? user->bytes : 0, size,
-				    READ_ONCE(limits->max_user_bytes)))) {
+		     (wms_over_limit(user ? user->bytes : 0, bytes,
+				     READ_ONCE(limits->max_user_bytes)) ||
+		      (user ? user->entries : 0) >=
+		      READ_ONCE(limits->max_user_entries)))) {
 			err = -ENOSPC;
 			break;
 		}
-		/* Size 0 passes unless a limit was lowered below what is used. */
-		if (!size || user || fresh)
+		if (user || fresh)
 			break;
 		spin_unlock(&reg->acct_lock);
 		if (wms_should_fail_alloc(sizeof(*fresh)))
@@ -142,33 +178,35 @@ static int wms_charge(struct wms_registry *reg, const struct wms_owner *owner,
 		if (!fresh)
 			return -ENOMEM;
 	}
-	if (!err && size) {
+	if (!err) {
 		if (!user) {
 			user = fresh;
 			fresh = NULL;
 			user->uid = owner->uid;
 			hash_add(reg->users, &user->node, __kuid_val(user->uid));
 		}
-		user->bytes += size;
-		reg->total_bytes += size;
+		user->bytes += bytes;
+		user->entries++;
+		reg->total_bytes += bytes;
 	}
 	spin_unlock(&reg->acct_lock);
 	kfree(fresh);
 	return err;
 }
 
-static void wms_uncharge(struct wms_registry *reg, kuid_t uid, u64 size)
+/* Take back @bytes and @entries of what wms_charge() charged to @uid. */
+static void wms_uncharge(struct wms_registry *reg, kuid_t uid, u64 bytes,
+			 unsigned int entries)
 {
 	struct wms_user *user;
 
-	if (!size)
-		return;
 	spin_lock(&reg->acct_lock);
-	reg->total_bytes -= size;
+	reg->total_bytes -= bytes;
 	user = wms_user_find(reg, uid);
 	if (!WARN_ON_ONCE(!user)) {
-		user->bytes -= size;
-		if (user->bytes)
+		user->bytes -= bytes;
+		user->entries -= entries;
+		if (user->bytes || user->entries)
 			user = NULL;
 		else
 			hash_del(&user->node);
@@ -222,7 +260,7 @@ static void wms_entry_release(struct kref *ref)
 {
 	struct wms_entry *entry = container_of(ref, struct wms_entry, ref);
 
-	wms_uncharge(entry->reg, entry->uid, entry->size);
+	wms_uncharge(entry->reg, entry->uid, wms_charge_size(entry->size), 0);
 	wms_data_free(entry->data);
 	/* RCU readers of the index may still be comparing its name. */
 	kfree_rcu(entry, rcu);
@@ -355,6 +393,7 @@ static struct wms_entry *wms_entry_create(struct wms_registry *reg,
 					  const struct wms_owner *owner)
 {
 	const struct wms_limits *limits = reg->limits;
+	u64 charge = wms_charge_size(size);
 	size_t len = strlen(name);
 	struct wms_entry *entry;
 	int err;
@@ -364,7 +403,7 @@ static struct wms_entry *wms_entry_create(struct wms_registry *reg,
 		return ERR_PTR(-EFBIG);
 	if (reg->nr_entries >= READ_ONCE(limits->max_entries))
 		return ERR_PTR(-ENOSPC);
-	err = wms_charge(reg, owner, size);
+	err = wms_charge(reg, owner, charge);
 	if (err)
 		return ERR_PTR(err);
 
@@ -386,6 +425,7 @@ static struct wms_entry *wms_entry_create(struct wms_registry *reg,
 	entry->uid = owner->uid;
 	entry->gid = owner->gid;
 	entry->mode = owner->mode & 0777;
+	entry->kernel = owner->kernel;
 	atomic_set(&entry->attached, 0);
 	atomic_set(&entry->mapped, 0);
 	entry->ctime_ns = ktime_get_real_ns();
@@ -408,7 +448,7 @@ static struct wms_entry *wms_entry_create(struct wms_registry *reg,
 	reg->next_id++;
 	reg->adds++;
 	/* Only now: an add that fails after its charge leaves no peak. */
-	if (size) {
+	if (charge) {
 		spin_lock(&reg->acct_lock);
 		reg->peak_bytes = max(reg->peak_bytes, reg->total_bytes);
 		spin_unlock(&reg->acct_lock);
@@ -420,7 +460,7 @@ free_data:
 free_entry:
 	kfree(entry);
 uncharge:
-	wms_uncharge(reg, owner->uid, size);
+	wms_uncharge(reg, owner->uid, charge, 1);
 	return ERR_PTR(err);
 }
 
@@ -428,6 +468,7 @@ static const struct {
 	int err;
 	const char *name;
 } wms_failures[WMS_NR_FAILURES] = {
+	[WMS_FAIL_EPERM] = { -EPERM, "EPERM" },
 	[WMS_FAIL_EINVAL] = { -EINVAL, "EINVAL" },
 	[WMS_FAIL_ENAMETOOLONG] = { -ENAMETOOLONG, "ENAMETOOLONG" },
 	[WMS_FAIL_EEXIST] = { -EEXIST, "EEXIST" },
@@ -470,9 +511,12 @@ static void wms_count_failure(struct wms_registry *reg, long err)
  *
  * The lookup and the creation happen under the registry mutex, so two racing
  * adds of one name never make two entries. Limits apply only to a creation.
+ * Only a kernel caller (@owner->kernel) creates a reserved name, and it finds
+ * only entries that kernel callers created: another is -EEXIST to it, so
+ * that user space cannot hand it an entry of its own.
  *
  * Return: a referenced entry, or ERR_PTR(-EINVAL, -ENAMETOOLONG, -EEXIST,
- * -EFBIG, -ENOSPC or -ENOMEM); a failure changes nothing.
+ * -EPERM, -EFBIG, -ENOSPC or -ENOMEM); a failure changes nothing.
  */
 struct wms_entry *wms_registry_add(struct wms_registry *reg, const char *name,
 				   size_t size, unsigned int flags,
@@ -494,8 +538,11 @@ struct wms_entry *wms_registry_add(struct wms_registry *reg, const char *name,
 
 	mutex_lock(&reg->lock);
 	entry = rhashtable_lookup_fast(&reg->index, name, wms_index_params);
-	if (entry && (flags & WMS_ADD_EXCL)) {
+	if (entry && ((flags & WMS_ADD_EXCL) ||
+		      (owner->kernel && !entry->kernel))) {
 		entry = ERR_PTR(-EEXIST);
+	} else if (!entry && !owner->kernel && wms_name_reserved(name)) {
+		entry = ERR_PTR(-EPERM);
 	} else if (!entry) {
 		entry = wms_entry_create(reg, name, size, owner);
 		made = !IS_ERR(entry);
@@ -533,7 +580,29 @@ struct wms_entry *wms_registry_get(struct wms_registry *reg, const char *name)
 	return entry;
 }
 
-/* Take @entry out of the index and the array; the caller puts its ref. */
+/**
+ * wms_registry_exists() - whether an entry of that name is registered
+ * @reg: the registry
+ * @name: NUL-terminated name
+ *
+ * Takes no reference: the answer may be stale as soon as it is given.
+ *
+ * Return: true if it is, at the moment of the lookup.
+ */
+bool wms_registry_exists(struct wms_registry *reg, const char *name)
+{
+	bool found;
+
+	rcu_read_lock();
+	found = rhashtable_lookup(&reg->index, name, wms_index_params);
+	rcu_read_unlock();
+	return found;
+}
+
+/*
+ * Take @entry out of the index and the array, and out of its owner's count
+ * of registered entries; the caller puts the registry's reference.
+ */
 static void wms_unlink_locked(struct wms_registry *reg, struct wms_entry *entry)
 {
 	lockdep_assert_held(&reg->lock);
@@ -542,6 +611,7 @@ static void wms_unlink_locked(struct wms_registry *reg, struct wms_entry *entry)
 	entry->slot = WMS_NO_SLOT;
 	reg->nr_entries--;
 	reg->removes++;
+	wms_uncharge(reg, entry->uid, 0, 1);
 	wms_slots_shrink(reg);
 }
 
@@ -651,7 +721,7 @@ void wms_registry_stats(struct wms_registry *reg,
  * @reg: the registry
  * @uid: the owner
  *
- * Return: the bytes of the entries @uid owns that are not yet freed.
+ * Return: the bytes charged for the entries @uid owns that are not yet freed.
  */
 u64 wms_registry_user_bytes(struct wms_registry *reg, kuid_t uid)
 {
@@ -663,6 +733,25 @@ u64 wms_registry_user_bytes(struct wms_registry *reg, kuid_t uid)
 	bytes = user ? user->bytes : 0;
 	spin_unlock(&reg->acct_lock);
 	return bytes;
+}
+
+/**
+ * wms_registry_user_entries() - entries one uid has registered
+ * @reg: the registry
+ * @uid: the owner
+ *
+ * Return: the registered entries @uid owns (what max_user_entries bounds).
+ */
+unsigned int wms_registry_user_entries(struct wms_registry *reg, kuid_t uid)
+{
+	struct wms_user *user;
+	unsigned int entries;
+
+	spin_lock(&reg->acct_lock);
+	user = wms_user_find(reg, uid);
+	entries = user ? user->entries : 0;
+	spin_unlock(&reg->acct_lock);
+	return entries;
 }
 
 /**
@@ -722,6 +811,7 @@ void wms_registry_destroy(struct wms_registry *reg)
 		rhashtable_remove_fast(&reg->index, &slots[i]->node,
 				       wms_index_params);
 		slots[i]->slot = WMS_NO_SLOT;
+		wms_uncharge(reg, slots[i]->uid, 0, 1);
 	}
 	reg->slots = NULL;
 	reg->nr_slots = 0;
@@ -734,7 +824,7 @@ void wms_registry_destroy(struct wms_registry *reg)
 	kvfree(slots);
 	rhashtable_destroy(&reg->index);
 	put_user_ns(reg->user_ns);
-	WARN_ONCE(reg->total_bytes, "wms: %llu bytes still referenced\n",
-		  reg->total_bytes);
+	WARN_ONCE(reg->total_bytes || !hash_empty(reg->users),
+		  "wms: %llu bytes still referenced\n", reg->total_bytes);
 	mutex_destroy(&reg->lock);
 }

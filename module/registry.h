@@ -26,6 +26,10 @@
  * @max_entry_size: bytes of data in one entry at most
  * @max_total_bytes: bytes of data of all entries not yet freed at most
  * @max_user_bytes: bytes of data one uid may own at most (see wms_owner.quota)
+ * @max_user_entries: entries one uid may have registered at most (likewise)
+ *
+ * Bytes are charged as each entry's size rounded up to whole pages: that is
+ * the memory it pins (see wms_charge_size()).
  *
  * The registry reads the fields with READ_ONCE() at each add, so the owner
  * of the struct may change them at any time (module parameters do).
@@ -35,6 +39,7 @@ struct wms_limits {
 	unsigned long max_entry_size;
 	unsigned long max_total_bytes;
 	unsigned long max_user_bytes;
+	unsigned int max_user_entries;
 };
 
 /**
@@ -42,13 +47,16 @@ struct wms_limits {
  * @uid: owner recorded in the entry and charged for its bytes
  * @gid: owning group recorded in the entry
  * @mode: permission bits recorded in the entry (& 0777)
- * @quota: whether @uid's max_user_bytes quota applies to this add
+ * @quota: whether @uid's quotas (max_user_bytes, max_user_entries) apply
+ * @kernel: a kernel caller: it may create reserved ('.') names, and finds
+ *	only entries that kernel callers created
  */
 struct wms_owner {
 	kuid_t uid;
 	kgid_t gid;
 	umode_t mode;
 	bool quota;
+	bool kernel;
 };
 
 /**
@@ -65,6 +73,7 @@ struct wms_owner {
  * @uid: owner
  * @gid: owning group
  * @mode: permission bits
+ * @kernel: created by a kernel caller (struct wms_owner.kernel)
  * @attached: open files attached to the entry
  * @mapped: mappings of @data that may exist: counted by mmap before it maps
  *	the first page, until the mapping's last VMA is gone
@@ -88,6 +97,7 @@ struct wms_entry {
 	kuid_t uid;
 	kgid_t gid;
 	umode_t mode;
+	bool kernel;
 	atomic_t attached;
 	atomic_t mapped;
 	u64 ctime_ns;
@@ -102,6 +112,7 @@ struct page;
 
 /* Adds the registry refused, counted by errno. */
 enum wms_add_failure {
+	WMS_FAIL_EPERM,
 	WMS_FAIL_EINVAL,
 	WMS_FAIL_ENAMETOOLONG,
 	WMS_FAIL_EEXIST,
@@ -125,9 +136,9 @@ enum wms_add_failure {
  *	override permissions and quotas are checked against it
  * @acct_lock: guards @total_bytes and @users (taken inside @lock, and alone
  *	when the last reference of an entry goes)
- * @total_bytes: bytes of all entries not yet freed
+ * @total_bytes: bytes charged for all entries not yet freed
  * @peak_bytes: the highest @total_bytes has been
- * @users: per-uid byte counts (struct wms_user)
+ * @users: per-uid charged bytes and registered entries (struct wms_user)
  * @adds: entries created (under @lock)
  * @removes: entries removed (under @lock)
  * @failed: adds refused, by enum wms_add_failure
@@ -156,7 +167,8 @@ struct wms_registry {
  * @nr_entries: registered entries
  * @nr_slots: array slots in use, holes included
  * @capacity: array slots allocated
- * @total_bytes: bytes of all entries not yet freed (removed ones included)
+ * @total_bytes: bytes charged for all entries not yet freed (removed ones
+ *	included)
  * @peak_bytes: the highest @total_bytes has been
  * @adds: entries created
  * @removes: entries removed
@@ -174,6 +186,8 @@ struct wms_registry_stats {
 };
 
 int wms_name_check(const char *name);
+bool wms_name_reserved(const char *name);
+u64 wms_charge_size(u64 size);
 
 int wms_registry_init(struct wms_registry *reg, const struct wms_limits *limits);
 void wms_registry_destroy(struct wms_registry *reg);
@@ -182,6 +196,7 @@ struct wms_entry *wms_registry_add(struct wms_registry *reg, const char *name,
 				   size_t size, unsigned int flags,
 				   const struct wms_owner *owner, bool *created);
 struct wms_entry *wms_registry_get(struct wms_registry *reg, const char *name);
+bool wms_registry_exists(struct wms_registry *reg, const char *name);
 int wms_registry_unlink(struct wms_registry *reg, struct wms_entry *entry);
 int wms_registry_remove(struct wms_registry *reg, const char *name);
 unsigned int wms_registry_list(struct wms_registry *reg, u64 *cursor,
@@ -189,6 +204,7 @@ unsigned int wms_registry_list(struct wms_registry *reg, u64 *cursor,
 void wms_registry_stats(struct wms_registry *reg,
 			struct wms_registry_stats *stats);
 u64 wms_registry_user_bytes(struct wms_registry *reg, kuid_t uid);
+unsigned int wms_registry_user_entries(struct wms_registry *reg, kuid_t uid);
 const char *wms_add_failure_name(enum wms_add_failure failure);
 
 struct page *wms_data_page(struct wms_entry *entry, unsigned long pgoff);

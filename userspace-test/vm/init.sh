@@ -182,7 +182,24 @@ mode_test() {
 		echo "no /wms_example.ko in the initramfs"
 		ex_ok=0
 	elif insmod /wms_example.ko; then
+		# What it published: the kernel's, readable by a user, not
+		# writable, not removable by one.
+		got=$(su -s /bin/sh nobody -c '/wmsctl read .wms_example --len 22' 2>&1)
+		if [ "$got" = "hello from the kernel" ]; then
+			pass "a user reads what wms_example published"
+		else
+			fail "a user reading .wms_example got '$got'"
+		fi
+		if echo x | su -s /bin/sh nobody -c '/wmsctl write .wms_example' 2>/dev/null ||
+		   su -s /bin/sh nobody -c '/wmsctl rm .wms_example' 2>/dev/null; then
+			fail "a user wrote or removed .wms_example"
+		else
+			pass "a user can neither write nor remove .wms_example"
+		fi
 		rmmod wms_example || { echo "rmmod wms_example failed"; ex_ok=0; }
+		if /wmsctl info .wms_example >/dev/null 2>&1; then
+			fail ".wms_example still there after rmmod wms_example"
+		fi
 	else
 		echo "insmod /wms_example.ko failed"
 		ex_ok=0

@@ -438,6 +438,9 @@ ln -s busybox "$ROOT/bin/sh"   # /init runs "busybox --install -s" for the other
 cp "$SCRIPT_DIR/init.sh" "$ROOT/init"
 chmod 755 "$ROOT/init"
 cp "$SCRIPT_DIR/../harness.sh" "$ROOT/harness.sh"
+# root, and nobody (65534) for the checks that run as a user (su).
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' >"$ROOT/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$ROOT/etc/group"
 cat >"$ROOT/etc/wms-vm.conf" <<EOF
 MODE=$MODE
 WMS_VM_TEST_TIMEOUT=$TEST_TIMEOUT
