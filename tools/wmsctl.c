@@ -73,13 +73,13 @@ static const char *wms_strerror(int err)
 	case EEXIST:
 		return "Entry exists";
 	case ENOSPC:
-		return "Limit reached (max_entries, max_total_bytes or max_user_bytes)";
+		return "Limit reached (max_entries, max_total_bytes, max_user_bytes or max_user_entries)";
 	case EFBIG:
 		return "Too large for the entry or max_entry_size";
 	case EACCES:
 		return "Permission denied";
 	case EPERM:
-		return "Operation not permitted (not the owner)";
+		return "Operation not permitted (not the owner, or a '.' name: those are the kernel's)";
 	case ENAMETOOLONG:
 		return "Name too long";
 	case EINVAL:
@@ -90,9 +90,10 @@ static const char *wms_strerror(int err)
 }
 
 /*
- * Print @s (at most @max bytes, up to its NUL) with every byte that is not
- * printable ASCII, and space, as \xNN and a backslash as two backslashes.
- * Returns the number of characters printed.
+ * Print @s (at most @max bytes, up to its NUL) as /proc/driver/wms does:
+ * every byte outside printable ASCII (0x21..0x7e), and the backslash, as a
+ * \ooo octal escape, so that no name can drive the terminal. Returns the
+ * number of characters printed.
  */
 static int fput_name(FILE *f, const char *s, size_t max)
 {
@@ -102,14 +103,11 @@ static int fput_name(FILE *f, const char *s, size_t max)
 	for (i = 0; i < max && s[i]; i++) {
 		unsigned char c = s[i];
 
-		if (c == '\\') {
-			fputs("\\\\", f);
-			w += 2;
-		} else if (c > 0x20 && c < 0x7f) {
+		if (c > 0x20 && c < 0x7f && c != '\\') {
 			fputc(c, f);
 			w++;
 		} else {
-			w += fprintf(f, "\\x%02x", c);
+			w += fprintf(f, "\\%03o", c);
 		}
 	}
 	return w;
@@ -987,6 +985,7 @@ static int cmd_stats(const struct cmd *c, int argc, char **argv)
 {
 	static const char * const params[] = {
 		"max_entries", "max_entry_size", "max_total_bytes", "max_user_bytes",
+		"max_user_entries",
 	};
 	static const char * const counters[] = {
 		"entries", "bytes", "peak_bytes", "adds", "removes",
