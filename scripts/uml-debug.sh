@@ -30,7 +30,7 @@
 # WMS_FUZZ_OPS and WMS_FUZZ_SEED (wms_fuzz's -n and -s, default 100000 and
 # 1), WMS_FUZZ_TIMEOUT (seconds; default from the ops at 200 ops/s), for
 # debugging: WMS_UML_SUITES (default "wms_test wms_attach_test
-# wms_security_test wmsctl_test wms_failnth_test wms_fuzz"),
+# wms_security_test wms_hostile_test wmsctl_test wms_failnth_test wms_fuzz"),
 # WMS_FAILNTH_ARGS (e.g. "-x -v mmap"), WMS_UML_SUITE_TIMEOUT (seconds per
 # suite, default 900).
 #
@@ -210,7 +210,7 @@ make_root() {
 		[ -e "$ROOT/$a" ] || ln -s /bin/busybox "$ROOT/$a"
 	done
 	install -m 0644 "$BUILD/wms/module/wms.ko" "$ROOT/wms.ko"
-	for f in wms_test wms_attach_test wms_security_test wms_failnth_test \
+	for f in wms_test wms_attach_test wms_security_test wms_hostile_test wms_failnth_test \
 		 wms_fuzz wms_load wms_demo wmsctl wmsctl_test.sh; do
 		[ -e "$BINDIR/$f" ] && install -m 0755 "$BINDIR/$f" "$ROOT/$f"
 	done
@@ -255,7 +255,7 @@ run_uml() {
 		die "no kernel in $BUILD: run 'uml-debug.sh build' first"
 	fi
 	build_binaries
-	for f in wms_test wms_attach_test wms_security_test wms_failnth_test \
+	for f in wms_test wms_attach_test wms_security_test wms_hostile_test wms_failnth_test \
 		 wms_fuzz wms_load wmsctl wmsctl_test.sh; do
 		[ -x "$BINDIR/$f" ] || die "$BINDIR/$f missing after the build"
 	done

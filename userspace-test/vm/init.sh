@@ -7,8 +7,8 @@
 # (endurance); bench also WMS_BENCH_BUDGET=seconds and WMS_BENCH_ARGS.
 #
 # test:  load wms.ko, run /wms_test (but its limits fixture),
-#        /wms_attach_test, /wms_security_test (each also 32-bit: all six must
-#        be there), /wmsctl_test.sh and the differential
+#        /wms_attach_test, /wms_security_test, /wms_hostile_test (each also
+#        32-bit: all eight must be there), /wmsctl_test.sh and the differential
 #        fuzzer (/wms_fuzz -s WMS_FUZZ_SEED -n WMS_FUZZ_OPS, a fixed seed so
 #        that every run does the same ops), the example module, reload with
 #        small limits and run "/wms_test -f limits", unload, check nothing is
@@ -149,7 +149,8 @@ mode_test() {
 		if [ -c /dev/wms ]; then
 			ls -l /dev/wms
 			# The limits fixture runs below, under small limits.
-			for t in wms_test wms_attach_test wms_security_test; do
+			for t in wms_test wms_attach_test wms_security_test \
+				 wms_hostile_test; do
 				args=
 				[ "$t" = wms_test ] && args="-F limits"
 				for b in "$t" "${t}32"; do
