@@ -114,17 +114,17 @@ static long wms_ioc_add(struct wms_registry *reg, struct wms_add __user *uarg)
 	bool created;
 	int err;
 
-	if (wms_copy_named_in(&add, uarg, sizeof(add.name), sizeof(add)))
+	/*
+	 * Part of the copy-in: the output fields must be writable before
+	 * anything is created, since an ADD that cannot report its result
+	 * fails, and a failed call changes nothing. Writing back what was
+	 * read changes nothing either.
+	 */
+	if (wms_copy_named_in(&add, uarg, sizeof(add.name), sizeof(add)) ||
+	    put_user(add.size, &uarg->size) || put_user(add.flags, &uarg->flags))
 		return -EFAULT;
 	if (add.reserved[0] || add.reserved[1] || add.flags & ~WMS_ADD_EXCL)
 		return -EINVAL;
-	/*
-	 * The output fields must be writable before anything is created: an
-	 * ADD that cannot report its result fails, and a failed call changes
-	 * nothing. Writing back what was read changes nothing either.
-	 */
-	if (put_user(add.size, &uarg->size) || put_user(add.flags, &uarg->flags))
-		return -EFAULT;
 
 	owner.uid = current_fsuid();
 	owner.gid = current_fsgid();

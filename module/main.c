@@ -98,11 +98,13 @@ static struct wms_registry wms_registry;
  * @name: 1..WMS_NAME_MAX bytes, NUL-terminated, no '/', not "." or ".."
  * @size: bytes of zero-filled data of a new entry
  * @flags: 0 or WMS_ADD_EXCL (fail with -EEXIST if the name exists)
- * @mode: permission bits of a new entry for user space (& 0777), e.g. 0444
- *	to publish read-only data, 0600 (or 0) to keep it to root
+ * @mode: permission bits of a new entry for user space (& 0777), taken as
+ *	given: 0444 publishes read-only data, 0600 keeps it to uid 0, 0 to
+ *	CAP_SYS_ADMIN
  * @created: set to whether this call created the entry; may be NULL
  *
- * A new entry is owned by root (uid 0, gid 0). Only kernel callers create
+ * A new entry is owned by root (uid 0, gid 0), and charged to the global
+ * limits only, not to root's user quotas. Only kernel callers create
  * names that begin with '.', so such an entry, once created, is the kernel's.
  * An existing entry is returned only if kernel code created it: one made
  * through /dev/wms is -EEXIST, whatever its name. The global limits apply to

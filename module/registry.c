@@ -145,8 +145,9 @@ static struct wms_user *wms_user_find(struct wms_registry *reg, kuid_t uid)
 
 /*
  * Charge @bytes and one entry to the registry and to @owner's uid, or fail
- * with -ENOSPC (a limit) or -ENOMEM. Called under reg->lock, so no other
- * charge runs meanwhile; uncharges may.
+ * with -ENOSPC (a limit) or -ENOMEM. A kernel caller's entry is charged to
+ * the registry alone: it is nobody's quota, root's included. Called under
+ * reg->lock, so no other charge runs meanwhile; uncharges may.
  */
 static int wms_charge(struct wms_registry *reg, const struct wms_owner *owner,
 		      u64 bytes)
@@ -158,7 +159,7 @@ static int wms_charge(struct wms_registry *reg, const struct wms_owner *owner,
 	lockdep_assert_held(&reg->lock);
 	for (;;) {
 		spin_lock(&reg->acct_lock);
-		user = wms_user_find(reg, owner->uid);
+		user = owner->kernel ? NULL : wms_user_find(reg, owner->uid);
 		if (wms_over_limit(reg->total_bytes, bytes,
 				   READ_ONCE(limits->max_total_bytes)) ||
 		    (owner->quota &&
@@ -169,7 +170,7 @@ static int wms_charge(struct wms_registry *reg, const struct wms_owner *owner,
 			err = -ENOSPC;
 			break;
 		}
-		if (user || fresh)
+		if (user || fresh || owner->kernel)
 			break;
 		spin_unlock(&reg->acct_lock);
 		if (wms_should_fail_alloc(sizeof(*fresh)))
@@ -179,14 +180,16 @@ static int wms_charge(struct wms_registry *reg, const struct wms_owner *owner,
 			return -ENOMEM;
 	}
 	if (!err) {
-		if (!user) {
+		if (!user && fresh) {
 			user = fresh;
 			fresh = NULL;
 			user->uid = owner->uid;
 			hash_add(reg->users, &user->node, __kuid_val(user->uid));
 		}
-		user->bytes += bytes;
-		user->entries++;
+		if (user) {
+			user->bytes += bytes;
+			user->entries++;
+		}
 		reg->total_bytes += bytes;
 	}
 	spin_unlock(&reg->acct_lock);
@@ -194,16 +197,20 @@ static int wms_charge(struct wms_registry *reg, const struct wms_owner *owner,
 	return err;
 }
 
-/* Take back @bytes and @entries of what wms_charge() charged to @uid. */
-static void wms_uncharge(struct wms_registry *reg, kuid_t uid, u64 bytes,
-			 unsigned int entries)
+/*
+ * Take back @bytes and @entries of what wms_charge() charged for an entry
+ * of @uid (@kernel: a kernel caller's, charged to the registry alone).
+ */
+static void wms_uncharge(struct wms_registry *reg, kuid_t uid, bool kernel,
+			 u64 bytes, unsigned int entries)
 {
-	struct wms_user *user;
+	struct wms_user *user = NULL;
 
 	spin_lock(&reg->acct_lock);
 	reg->total_bytes -= bytes;
-	user = wms_user_find(reg, uid);
-	if (!WARN_ON_ONCE(!user)) {
+	if (!kernel)
+		user = wms_user_find(reg, uid);
+	if (!kernel && !WARN_ON_ONCE(!user)) {
 		user->bytes -= bytes;
 		user->entries -= entries;
 		if (user->bytes || user->entries)
@@ -260,7 +267,8 @@ static void wms_entry_release(struct kref *ref)
 {
 	struct wms_entry *entry = container_of(ref, struct wms_entry, ref);
 
-	wms_uncharge(entry->reg, entry->uid, wms_charge_size(entry->size), 0);
+	wms_uncharge(entry->reg, entry->uid, entry->kernel,
+		     wms_charge_size(entry->size), 0);
 	wms_data_free(entry->data);
 	/* RCU readers of the index may still be comparing its name. */
 	kfree_rcu(entry, rcu);
@@ -460,7 +468,7 @@ free_data:
 free_entry:
 	kfree(entry);
 uncharge:
-	wms_uncharge(reg, owner->uid, charge, 1);
+	wms_uncharge(reg, owner->uid, owner->kernel, charge, 1);
 	return ERR_PTR(err);
 }
 
@@ -528,9 +536,8 @@ struct wms_entry *wms_registry_add(struct wms_registry *reg, const char *name,
 
 	if (created)
 		*created = false;
-	err = wms_name_check(name);
-	if (!err && (flags & ~WMS_ADD_EXCL))
-		err = -EINVAL;
+	/* As /dev/wms checks them: flags, then the name. */
+	err = flags & ~WMS_ADD_EXCL ? -EINVAL : wms_name_check(name);
 	if (err) {
 		wms_count_failure(reg, err);
 		return ERR_PTR(err);
@@ -611,7 +618,7 @@ static void wms_unlink_locked(struct wms_registry *reg, struct wms_entry *entry)
 	entry->slot = WMS_NO_SLOT;
 	reg->nr_entries--;
 	reg->removes++;
-	wms_uncharge(reg, entry->uid, 0, 1);
+	wms_uncharge(reg, entry->uid, entry->kernel, 0, 1);
 	wms_slots_shrink(reg);
 }
 
@@ -811,7 +818,7 @@ void wms_registry_destroy(struct wms_registry *reg)
 		rhashtable_remove_fast(&reg->index, &slots[i]->node,
 				       wms_index_params);
 		slots[i]->slot = WMS_NO_SLOT;
-		wms_uncharge(reg, slots[i]->uid, 0, 1);
+		wms_uncharge(reg, slots[i]->uid, slots[i]->kernel, 0, 1);
 	}
 	reg->slots = NULL;
 	reg->nr_slots = 0;

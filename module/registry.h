@@ -48,8 +48,8 @@ struct wms_limits {
  * @gid: owning group recorded in the entry
  * @mode: permission bits recorded in the entry (& 0777)
  * @quota: whether @uid's quotas (max_user_bytes, max_user_entries) apply
- * @kernel: a kernel caller: it may create reserved ('.') names, and finds
- *	only entries that kernel callers created
+ * @kernel: a kernel caller: it may create reserved ('.') names, finds only
+ *	entries that kernel callers created, and is charged to no uid's quota
  */
 struct wms_owner {
 	kuid_t uid;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * wmsctl: administer the named blocks of kernel memory of the wms module
- * (/dev/wms, ABI v1), in the manner of ipcs(1) and ipcrm(1).
+ * (/dev/wms, ABI v2), in the manner of ipcs(1) and ipcrm(1).
  *
  *   wmsctl add NAME SIZE [--mode MODE] [--excl]
  *   wmsctl rm NAME...
@@ -31,7 +31,7 @@
 #include <linux/wms.h>
 
 #define WMSCTL_VERSION		"0.1.0"
-#define WMS_ABI_VERSION		1
+#define WMS_ABI_VERSION		2
 
 #define EXIT_OK			0
 #define EXIT_FAIL		1

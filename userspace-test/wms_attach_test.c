@@ -7,7 +7,7 @@
  * (proved through max_total_bytes), fork, a 64 MiB entry mapped by two
  * processes, the module pinned (rmmod refused) while an entry is mapped.
  *
- * The contract is docs/ABI.md (ABI v1).  Built static (-m64 and -m32) and
+ * The contract is docs/ABI.md (ABI v2).  Built static (-m64 and -m32) and
  * run as root inside the test VM against the real wms.ko; kselftest
  * harness, TAP output.  One fixture, "attach", tests in source order.
  * Every test names its entries "at.<test>.*" and removes them; the teardown

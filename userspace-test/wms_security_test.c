@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * wms_security_test: who may do what to a WMS entry, quotas, memory cgroup
- * accounting and hostile input from an unprivileged user (ABI v1, see
+ * accounting and hostile input from an unprivileged user (ABI v2, see
  * docs/ABI.md).
  *
  * Built static and run as root inside the test VM against the real wms.ko.

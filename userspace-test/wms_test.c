@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * wms_test: userspace tests for /dev/wms (ABI v1, see docs/ABI.md).
+ * wms_test: userspace tests for /dev/wms (ABI v2, see docs/ABI.md).
  *
  * Built static (64-bit and 32-bit) and run as root inside a VM against the
  * real wms.ko.  Uses the kselftest harness; output is TAP.

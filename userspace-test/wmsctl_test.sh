@@ -267,7 +267,7 @@ rm_all
 # help, version, usage
 
 run "$WMSCTL" --version
-check "--version" 0 "wmsctl 0.1.0 (wms ABI 1)" ""
+check "--version" 0 "wmsctl 0.1.0 (wms ABI 2)" ""
 
 for h in --help -h help; do
 	run "$WMSCTL" $h

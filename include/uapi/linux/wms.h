@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
- * wms: named blocks of kernel memory shared through /dev/wms (ABI v1).
+ * wms: named blocks of kernel memory shared through /dev/wms (ABI v2; the
+ * contract is docs/ABI.md in the wms repository).
  *
  * Every struct uses fixed-width fields, carries user pointers as __u64 and
  * has no implicit padding, so 32-bit and 64-bit programs share one layout.
