@@ -73,13 +73,13 @@ static const char *wms_strerror(int err)
 	case EEXIST:
 		return "Entry exists";
 	case ENOSPC:
-		return "Limit reached (max_entries, max_total_bytes, max_user_bytes or max_user_entries)";
+		return "Limit reached (max_entries, max_*_bytes or max_user_entries)";
 	case EFBIG:
 		return "Too large for the entry or max_entry_size";
 	case EACCES:
 		return "Permission denied";
 	case EPERM:
-		return "Operation not permitted (not the owner, or a '.' name: those are the kernel's)";
+		return "Operation not permitted (not the owner, or a reserved '.' name)";
 	case ENAMETOOLONG:
 		return "Name too long";
 	case EINVAL:

@@ -399,7 +399,7 @@ SAVED_MAX_ENTRIES=$(cat "$PARAMS/max_entries" 2>/dev/null)
 if [ -n "$SAVED_MAX_ENTRIES" ] && echo 0 >"$PARAMS/max_entries"; then
 	run "$WMSCTL" add wct.nospace 1
 	check "add past max_entries: ENOSPC" 1 "" \
-		"wmsctl: add wct.nospace: Limit reached (max_entries, max_total_bytes or max_user_bytes)"
+		"wmsctl: add wct.nospace: Limit reached (max_entries, max_*_bytes or max_user_entries)"
 	run "$WMSCTL" add wct.a 4K
 	check "add of an existing name past max_entries: exists" 0 "exists wct.a (4096 bytes)" ""
 	echo "$SAVED_MAX_ENTRIES" >"$PARAMS/max_entries" && SAVED_MAX_ENTRIES=""
@@ -736,7 +736,7 @@ else
 	"$WMSCTL" add wct.priv 4K --mode 0600 >/dev/null
 	run_nobody "$WMSCTL rm wct.priv"
 	check "rm of root's entry by uid 65534: EPERM" 1 "" \
-		"wmsctl: rm wct.priv: Operation not permitted (not the owner)"
+		"wmsctl: rm wct.priv: Operation not permitted (not the owner, or a reserved '.' name)"
 	run_nobody "$WMSCTL read wct.priv"
 	check "read of a 0600 root entry by uid 65534: EACCES" 1 "" "wmsctl: read wct.priv: Permission denied"
 	run_nobody "$WMSCTL add wct.priv 4K"
