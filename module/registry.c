@@ -206,6 +206,9 @@ static void wms_uncharge(struct wms_registry *reg, kuid_t uid, bool kernel,
 {
 	struct wms_user *user = NULL;
 
+	/* A size-0 entry's last put: its uid's record may be gone already. */
+	if (!bytes && !entries)
+		return;
 	spin_lock(&reg->acct_lock);
 	reg->total_bytes -= bytes;
 	if (!kernel)
