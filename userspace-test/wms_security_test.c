@@ -1697,30 +1697,32 @@ static int quota_setup(int fd, char *why, size_t wl)
 }
 
 /*
- * uid 1000: exactly 64 KiB fits, one more byte is ENOSPC and creates
- * nothing; uid 1001 is unaffected; root is exempt; removal uncharges.
+ * uid 1000: exactly 64 KiB fits, one more page is ENOSPC and creates
+ * nothing (ABI v2: bytes are charged in whole pages, so a 1-byte entry
+ * costs a page); uid 1001 is unaffected; root is exempt; removal uncharges.
  */
 TEST_F(sec, quota_per_uid)
 {
+	const __u64 pg = (__u64)sysconf(_SC_PAGESIZE);
 	struct script sc;
 	struct wms_add ad;
 	int bad = 0;
 
 	ASSERT_EQ(0, quota_setup(self->fd, self->why, sizeof(self->why))) TH_LOG("%s", self->why);
+	ASSERT_EQ(0, QUOTA % pg) TH_LOG("page size %llu", (ull)pg);
 
 	memset(&sc, 0, sizeof(sc));
 	s_add(&sc, "sec.quota.0", QUOTA + 1, WMS_ADD_EXCL, 0600, ENOSPC, -1);
 	s_op(&sc, S_INFO, "sec.quota.0", ENOENT);
-	s_add(&sc, "sec.quota.1", QUOTA / 2, WMS_ADD_EXCL, 0600, 0, 1);
-	s_add(&sc, "sec.quota.2", QUOTA / 2 - 1, WMS_ADD_EXCL, 0600, 0, 1);
-	s_add(&sc, "sec.quota.3", 1, WMS_ADD_EXCL, 0600, 0, 1);	/* = 64 KiB */
-	s_add(&sc, "sec.quota.4", 1, WMS_ADD_EXCL, 0600, ENOSPC, -1);	/* + 1 byte */
-	s_op(&sc, S_INFO, "sec.quota.4", ENOENT);
-	s_add(&sc, "sec.quota.4", 1, 0, 0600, ENOSPC, -1);	/* without EXCL too */
-	s_op(&sc, S_INFO, "sec.quota.4", ENOENT);
+	s_add(&sc, "sec.quota.1", QUOTA - pg, WMS_ADD_EXCL, 0600, 0, 1);
+	s_add(&sc, "sec.quota.2", 1, WMS_ADD_EXCL, 0600, 0, 1);	/* a page: = 64 KiB */
+	s_add(&sc, "sec.quota.3", 1, WMS_ADD_EXCL, 0600, ENOSPC, -1);	/* + 1 page */
+	s_op(&sc, S_INFO, "sec.quota.3", ENOENT);
+	s_add(&sc, "sec.quota.3", 1, 0, 0600, ENOSPC, -1);	/* without EXCL too */
+	s_op(&sc, S_INFO, "sec.quota.3", ENOENT);
 	s_add(&sc, "sec.quota.5", 0, WMS_ADD_EXCL, 0600, 0, 1);	/* 0 bytes fit */
 	/* finding an existing entry never fails for a limit */
-	s_add(&sc, "sec.quota.1", 999999, 0, 0600, 0, 0)->want_size = QUOTA / 2;
+	s_add(&sc, "sec.quota.1", 999999, 0, 0600, 0, 0)->want_size = QUOTA - pg;
 	bad += run_script("quota: uid 1000 fills its 64 KiB", &role_owner, &sc);
 
 	memset(&sc, 0, sizeof(sc));
@@ -1736,14 +1738,14 @@ TEST_F(sec, quota_per_uid)
 
 	memset(&sc, 0, sizeof(sc));
 	s_add(&sc, "sec.quota.10", 1, WMS_ADD_EXCL, 0600, ENOSPC, -1);
-	s_op(&sc, S_REMOVE, "sec.quota.3", 0);		/* frees 1 byte */
+	s_op(&sc, S_REMOVE, "sec.quota.2", 0);		/* frees its page */
 	s_add(&sc, "sec.quota.11", 1, WMS_ADD_EXCL, 0600, 0, 1);
 	s_add(&sc, "sec.quota.12", 1, WMS_ADD_EXCL, 0600, ENOSPC, -1);
-	bad += run_script("quota: uid 1000 removes 1 byte's worth", &role_owner, &sc);
+	bad += run_script("quota: uid 1000 removes a page's worth", &role_owner, &sc);
 
 	/* root removes everything, uid 1000's entries included */
-	EXPECT_EQ(7, cleanup_prefix(self->fd, "sec.quota.", false))
-		TH_LOG("expected sec.quota.{1,2,5,6,8,9,11} to be left");
+	EXPECT_EQ(6, cleanup_prefix(self->fd, "sec.quota.", false))
+		TH_LOG("expected sec.quota.{1,5,6,8,9,11} to be left");
 
 	memset(&sc, 0, sizeof(sc));
 	s_add(&sc, "sec.quota.13", QUOTA, WMS_ADD_EXCL, 0600, 0, 1);

@@ -729,8 +729,9 @@ TEST_F(wms, name_odd_but_valid)
 	int i, k, nn = 0;
 	char *q;
 
-	set_field(names[nn++], "...");
-	set_field(names[nn++], ".a");
+	/* ABI v2: a name that begins with '.' is the kernel's: see below. */
+	set_field(names[nn++], NM("..."));
+	set_field(names[nn++], "a.b.");
 	set_field(names[nn++], "a.");
 	set_field(names[nn++], NM(" with spaces "));
 	set_field(names[nn++], NM("new\nline\ttab"));
@@ -778,6 +779,11 @@ TEST_F(wms, name_odd_but_valid)
 		EXPECT_EQ(0, remove_f(self->fd, names[i]));
 		EXPECT_EQ(-ENOENT, info_f(self->fd, names[i], NULL));
 	}
+	/* Valid names, but reserved: user space, root too, cannot create them. */
+	EXPECT_EQ(-EPERM, add_f(self->fd, "...", 4, WMS_ADD_EXCL, 0600, NULL));
+	EXPECT_EQ(-EPERM, add_f(self->fd, ".a", 4, 0, 0600, NULL));
+	EXPECT_EQ(-ENOENT, info_f(self->fd, "...", NULL));
+	EXPECT_EQ(-ENOENT, info_f(self->fd, ".a", NULL));
 }
 
 /* Bytes after the name's NUL are ignored. */

@@ -363,17 +363,17 @@ run "$WMSCTL" add "$N_LONG" 4k
 check "add a 41-byte name, size 4k" 0 "created $N_LONG (4096 bytes)" ""
 
 run "$WMSCTL" add "$N_SP" 1K
-check "add a name with a space" 0 'created wct.sp\x20ace (1024 bytes)' ""
+check "add a name with a space" 0 'created wct.sp\040ace (1024 bytes)' ""
 run "$WMSCTL" add "$N_TAB" 1K
-check "add a name with a tab" 0 'created wct.tab\x09x (1024 bytes)' ""
+check "add a name with a tab" 0 'created wct.tab\011x (1024 bytes)' ""
 run "$WMSCTL" add "$N_NL" 1K
-check "add a name with a newline" 0 'created wct.nl\x0ax (1024 bytes)' ""
+check "add a name with a newline" 0 'created wct.nl\012x (1024 bytes)' ""
 run "$WMSCTL" add "$N_BS" 1K
-check "add a name with a backslash" 0 'created wct.back\\slash (1024 bytes)' ""
+check "add a name with a backslash" 0 'created wct.back\134slash (1024 bytes)' ""
 run "$WMSCTL" add "$N_Q" 1K
 check "add a name with a double quote" 0 'created wct.q"uote (1024 bytes)' ""
 run "$WMSCTL" add "$N_U8" 1K
-check "add a name with UTF-8 bytes" 0 'created wct.\xc3\xa9 (1024 bytes)' ""
+check "add a name with UTF-8 bytes" 0 'created wct.\303\251 (1024 bytes)' ""
 
 run "$WMSCTL" add "$N255" 1
 check "add a 255-byte name" 0 "created $N255 (1 bytes)" ""
@@ -772,7 +772,7 @@ fi
 # ---------------------------------------------------------------------------
 # stats
 
-STAT_KEYS="max_entries max_entry_size max_total_bytes max_user_bytes entries bytes peak_bytes adds removes"
+STAT_KEYS="max_entries max_entry_size max_total_bytes max_user_bytes max_user_entries entries bytes peak_bytes adds removes"
 
 stats() {
 	"$WMSCTL" stats >"$T/stats" 2>"$T/stats.err"
@@ -793,7 +793,7 @@ else
 	diag_file stdout "$T/stats"
 	diag_file stderr "$T/stats.err"
 fi
-tail -n +10 "$T/stats" >"$T/fa"
+tail -n +"$(($(echo $STAT_KEYS | wc -w) + 1))" "$T/stats" >"$T/fa"
 LC_ALL=C sort "$T/fa" >"$T/fa.sorted"
 nfa=$(grep -cE '^failed_adds\.[A-Z0-9]+: [0-9]+$' "$T/fa")
 if [ "$nfa" -gt 0 ] && [ "$nfa" = "$(wc -l <"$T/fa")" ] && cmp -s "$T/fa" "$T/fa.sorted"; then
@@ -808,7 +808,7 @@ done | LC_ALL=C sort >"$T/exp"
 sed 's/:.*//' "$T/fa" >"$T/got"
 check_file "stats: one failed_adds line per file of /sys/class/misc/wms/failed_adds" "$T/exp" "$T/got"
 bad=""
-for k in max_entries max_entry_size max_total_bytes max_user_bytes; do
+for k in max_entries max_entry_size max_total_bytes max_user_bytes max_user_entries; do
 	[ "$(stat_value $k)" = "$(cat "$PARAMS/$k" 2>/dev/null)" ] || bad="$bad $k"
 done
 for k in entries bytes peak_bytes adds removes; do
@@ -834,6 +834,7 @@ a0=$(stat_value adds)
 r0=$(stat_value removes)
 x0=$(stat_value failed_adds.EEXIST)
 f0=$(stat_value failed_adds.EFBIG)
+p0=$(stat_value failed_adds.EPERM)
 "$WMSCTL" add wct.io 8K >/dev/null
 stats
 if [ "$(stat_value entries)" = $((e0 + 1)) ] && [ "$(stat_value bytes)" = $((b0 + 8192)) ] &&
@@ -852,6 +853,16 @@ if [ -n "$x0" ] && [ -n "$f0" ] && [ "$(stat_value failed_adds.EEXIST)" = $((x0 
 	pass "stats: failed_adds.EEXIST +1 after add --excl, failed_adds.EFBIG +1 after a too large add"
 else
 	fail "stats: failed_adds.EEXIST and failed_adds.EFBIG +1 (before: '$x0' '$f0')"
+	diag_file after "$T/stats"
+fi
+run "$WMSCTL" add .wct.reserved 1
+check "add of a '.' name (the kernel's): EPERM" 1 "" \
+	"wmsctl: add .wct.reserved: Operation not permitted (not the owner, or a reserved '.' name)"
+stats
+if [ -n "$p0" ] && [ "$(stat_value failed_adds.EPERM)" = $((p0 + 1)) ]; then
+	pass "stats: failed_adds.EPERM +1 after the add of a '.' name"
+else
+	fail "stats: failed_adds.EPERM +1 (before: '$p0')"
 	diag_file after "$T/stats"
 fi
 "$WMSCTL" rm wct.io
