@@ -1709,7 +1709,7 @@ TEST_F(sec, quota_per_uid)
 	int bad = 0;
 
 	ASSERT_EQ(0, quota_setup(self->fd, self->why, sizeof(self->why))) TH_LOG("%s", self->why);
-	ASSERT_EQ(0, QUOTA % pg) TH_LOG("page size %llu", (ull)pg);
+	ASSERT_EQ(0ULL, (ull)(QUOTA % pg)) TH_LOG("page size %llu", (ull)pg);
 
 	memset(&sc, 0, sizeof(sc));
 	s_add(&sc, "sec.quota.0", QUOTA + 1, WMS_ADD_EXCL, 0600, ENOSPC, -1);
