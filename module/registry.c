@@ -200,6 +200,12 @@ static void wms_uncharge(struct wms_registry *reg, kuid_t uid, u64 bytes,
 {
 	struct wms_user *user;
 
+	/*
+	 * The release of a size-0 entry takes back nothing, and its owner's
+	 * record may be gone since its unlink took back the entry.
+	 */
+	if (!bytes && !entries)
+		return;
 	spin_lock(&reg->acct_lock);
 	reg->total_bytes -= bytes;
 	user = wms_user_find(reg, uid);
