@@ -10,6 +10,7 @@
 #include <linux/delay.h>
 #include <linux/err.h>
 #include <linux/kthread.h>
+#include <linux/mm.h>
 #include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/sizes.h>
@@ -24,8 +25,15 @@ struct wms_test_ctx {
 	struct wms_registry reg;
 };
 
+/* Root through /dev/wms: no quota, but not a kernel caller. */
 static const struct wms_owner wms_test_root = {
 	.uid = GLOBAL_ROOT_UID, .gid = GLOBAL_ROOT_GID, .mode = 0600,
+};
+
+/* A kernel caller, as wms_add() makes it: the only one that may use '.'. */
+static const struct wms_owner wms_test_kernel = {
+	.uid = GLOBAL_ROOT_UID, .gid = GLOBAL_ROOT_GID, .mode = 0600,
+	.kernel = true,
 };
 
 static int wms_registry_test_init(struct kunit *test)
@@ -37,6 +45,7 @@ static int wms_registry_test_init(struct kunit *test)
 	ctx->limits.max_entry_size = SZ_1M;
 	ctx->limits.max_total_bytes = SZ_16M;
 	ctx->limits.max_user_bytes = SZ_4M;
+	ctx->limits.max_user_entries = 1024;
 	KUNIT_ASSERT_EQ(test, wms_registry_init(&ctx->reg, &ctx->limits), 0);
 	test->priv = ctx;
 	return 0;
@@ -142,7 +151,8 @@ static void wms_add_creates(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, entry->data);
 	KUNIT_EXPECT_TRUE(test, all_zero(entry->data, 100));
 	KUNIT_EXPECT_EQ(test, stats_of(test).nr_entries, 1);
-	KUNIT_EXPECT_EQ(test, stats_of(test).total_bytes, 100);
+	/* Charged whole pages: what the data pins. */
+	KUNIT_EXPECT_EQ(test, stats_of(test).total_bytes, PAGE_SIZE);
 	wms_entry_put(entry);
 	check_invariants(test, test_reg(test));
 }
@@ -155,14 +165,15 @@ static void wms_add_existing_returns_it(struct kunit *test)
 	first = add(test, "same", 64, 0, NULL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(first));
 	memset(first->data, 0x5a, 64);
-	second = add(test, "same", 4096, 0, &created);
+	/* A larger size: were it charged, total_bytes would show it. */
+	second = add(test, "same", 4 * PAGE_SIZE, 0, &created);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(second));
 	KUNIT_EXPECT_PTR_EQ(test, first, second);
 	KUNIT_EXPECT_FALSE(test, created);
 	KUNIT_EXPECT_EQ(test, second->size, 64);
 	KUNIT_EXPECT_EQ(test, ((u8 *)second->data)[63], 0x5a);
 	KUNIT_EXPECT_EQ(test, stats_of(test).nr_entries, 1);
-	KUNIT_EXPECT_EQ(test, stats_of(test).total_bytes, 64);
+	KUNIT_EXPECT_EQ(test, stats_of(test).total_bytes, PAGE_SIZE);
 	wms_entry_put(second);
 	wms_entry_put(first);
 }
@@ -216,9 +227,19 @@ static void wms_name_rules_valid(struct kunit *test)
 	};
 	unsigned int i;
 
+	/* A kernel caller, as "..." and ".a" are reserved names. */
 	for (i = 0; i < ARRAY_SIZE(good); i++) {
+		struct wms_entry *entry;
+		bool created = false;
+
 		KUNIT_EXPECT_EQ(test, wms_name_check(good[i]), 0);
-		add_new(test, good[i], 1);
+		entry = wms_registry_add(test_reg(test), good[i], 1,
+					 WMS_ADD_EXCL, &wms_test_kernel,
+					 &created);
+		KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(entry), "add %s: %ld",
+				       good[i], PTR_ERR(entry));
+		KUNIT_EXPECT_TRUE(test, created);
+		wms_entry_put(entry);
 	}
 	KUNIT_EXPECT_EQ(test, stats_of(test).nr_entries, ARRAY_SIZE(good));
 	for (i = 0; i < ARRAY_SIZE(good); i++)
@@ -298,16 +319,17 @@ static void wms_limit_total_bytes(struct kunit *test)
 {
 	struct wms_registry_stats before;
 
-	test_limits(test)->max_total_bytes = 3000;
+	/* Three pages: t1 takes one, t2 (a byte over a page) two. */
+	test_limits(test)->max_total_bytes = 3 * PAGE_SIZE;
 	add_new(test, "t1", 1000);
-	add_new(test, "t2", 2000);
+	add_new(test, "t2", PAGE_SIZE + 1);
 	before = stats_of(test);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(add(test, "t3", 1, 0, NULL)), -ENOSPC);
 	expect_same_stats(test, before, stats_of(test));
 	add_new(test, "t4", 0);
 	KUNIT_EXPECT_EQ(test, wms_registry_remove(test_reg(test), "t1"), 0);
 	add_new(test, "t5", 1000);
-	KUNIT_EXPECT_EQ(test, stats_of(test).total_bytes, 3000);
+	KUNIT_EXPECT_EQ(test, stats_of(test).total_bytes, 3 * PAGE_SIZE);
 }
 
 static void wms_limit_user_bytes(struct kunit *test)
@@ -321,24 +343,28 @@ static void wms_limit_user_bytes(struct kunit *test)
 	struct wms_entry *entry;
 
 	bob.uid = KUIDT_INIT(1001);
-	test_limits(test)->max_user_bytes = 4096;
-	entry = wms_registry_add(reg, "a1", 4096, 0, &alice, NULL);
+	test_limits(test)->max_user_bytes = PAGE_SIZE;
+	entry = wms_registry_add(reg, "a1", PAGE_SIZE, 0, &alice, NULL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(entry));
 	wms_entry_put(entry);
-	KUNIT_EXPECT_EQ(test, wms_registry_user_bytes(reg, alice.uid), 4096);
+	KUNIT_EXPECT_EQ(test, wms_registry_user_bytes(reg, alice.uid),
+			PAGE_SIZE);
 	entry = wms_registry_add(reg, "a2", 1, 0, &alice, NULL);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(entry), -ENOSPC);
-	KUNIT_EXPECT_EQ(test, wms_registry_user_bytes(reg, alice.uid), 4096);
+	KUNIT_EXPECT_EQ(test, wms_registry_user_bytes(reg, alice.uid),
+			PAGE_SIZE);
 
 	/* Other users, and the same uid without a quota, are unaffected. */
-	entry = wms_registry_add(reg, "b1", 4096, 0, &bob, NULL);
+	entry = wms_registry_add(reg, "b1", PAGE_SIZE, 0, &bob, NULL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(entry));
 	wms_entry_put(entry);
 	alice.quota = false;
 	entry = wms_registry_add(reg, "a3", 100, 0, &alice, NULL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(entry));
 	wms_entry_put(entry);
-	KUNIT_EXPECT_EQ(test, wms_registry_user_bytes(reg, alice.uid), 4196);
+	/* 100 bytes are charged a whole page. */
+	KUNIT_EXPECT_EQ(test, wms_registry_user_bytes(reg, alice.uid),
+			2 * PAGE_SIZE);
 
 	KUNIT_EXPECT_EQ(test, wms_registry_remove(reg, "a1"), 0);
 	KUNIT_EXPECT_EQ(test, wms_registry_remove(reg, "a3"), 0);
@@ -373,11 +399,14 @@ static void wms_limit_lowered(struct kunit *test)
 	test_limits(test)->max_entries = 1;
 	KUNIT_EXPECT_EQ(test, PTR_ERR(add(test, "l4", 10, 0, NULL)), -ENOSPC);
 	KUNIT_EXPECT_EQ(test, stats_of(test).nr_entries, 3);
-	/* Bytes lowered below what is used refuse even an empty entry. */
+	/*
+	 * Bytes lowered below what is used (three entries of 10 bytes, a
+	 * page each) refuse even an empty entry.
+	 */
 	test_limits(test)->max_entries = 100;
-	test_limits(test)->max_total_bytes = 20;
+	test_limits(test)->max_total_bytes = 3 * PAGE_SIZE - 1;
 	KUNIT_EXPECT_EQ(test, PTR_ERR(add(test, "l5", 0, 0, NULL)), -ENOSPC);
-	test_limits(test)->max_total_bytes = 30;
+	test_limits(test)->max_total_bytes = 3 * PAGE_SIZE;
 	add_new(test, "l6", 0);
 	entry = wms_registry_get(test_reg(test), "l1");
 	KUNIT_EXPECT_NOT_NULL(test, entry);
@@ -445,7 +474,8 @@ static void wms_remove_while_referenced(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, data[8191], 0xa5);
 	data[100] = 1;
 	KUNIT_EXPECT_EQ(test, stats_of(test).nr_entries, 0);
-	KUNIT_EXPECT_EQ(test, stats_of(test).total_bytes, 8192);
+	KUNIT_EXPECT_EQ(test, stats_of(test).total_bytes,
+			round_up(8192, PAGE_SIZE));
 	wms_entry_put(entry);
 	KUNIT_EXPECT_EQ(test, stats_of(test).total_bytes, 0);
 }
@@ -454,7 +484,8 @@ static void wms_removed_bytes_count_until_freed(struct kunit *test)
 {
 	struct wms_entry *held;
 
-	test_limits(test)->max_total_bytes = 1000;
+	/* r1 of 1000 bytes is charged the page the limit allows. */
+	test_limits(test)->max_total_bytes = PAGE_SIZE;
 	test_limits(test)->max_entries = 1;
 	held = add(test, "r1", 1000, 0, NULL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(held));
@@ -705,7 +736,7 @@ static void wms_failed_alloc_changes_nothing(struct kunit *test)
 	/* User record, entry struct, data, array: four allocation sites. */
 	KUNIT_EXPECT_EQ(test, failures, 4);
 	KUNIT_EXPECT_EQ(test, wms_registry_user_bytes(test_reg(test), user.uid),
-			4096);
+			round_up(4096, PAGE_SIZE));
 	wms_entry_put(entry);
 	check_invariants(test, test_reg(test));
 }
@@ -897,8 +928,9 @@ static void wms_stats_counters(struct kunit *test)
 	stats = stats_of(test);
 	KUNIT_EXPECT_EQ(test, stats.adds, 2);
 	KUNIT_EXPECT_EQ(test, stats.removes, 1);
-	KUNIT_EXPECT_EQ(test, stats.total_bytes, 200);
-	KUNIT_EXPECT_EQ(test, stats.peak_bytes, 300);
+	/* 100 and 200 bytes: a page each. */
+	KUNIT_EXPECT_EQ(test, stats.total_bytes, PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, stats.peak_bytes, 2 * PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, stats.failed[WMS_FAIL_EEXIST], 1);
 	KUNIT_EXPECT_EQ(test, stats.failed[WMS_FAIL_EFBIG], 1);
 	KUNIT_EXPECT_EQ(test, stats.failed[WMS_FAIL_EINVAL], 2);
