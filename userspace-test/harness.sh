@@ -83,21 +83,23 @@ run_harness_t() {
 	[ $((nf + nxp + ne + ns)) = 0 ] && [ "$rc" = 0 ]
 }
 
-# run_fuzz SECONDS MIN_OPS SEED ARGS...: the differential fuzzer (wms
-# loaded) with SEED and ARGS (-n OPS, -t SECONDS), so that a divergence can
-# be replayed with wms_fuzz -s SEED -n OPS. One run is one check, whatever
-# its length; its record names the operations done, and a run that did
-# fewer than MIN_OPS (or none) fails.
+# run_fuzz BIN SECONDS MIN_OPS SEED ARGS...: the differential fuzzer BIN
+# (wms_fuzz, or its 32-bit build wms_fuzz32; wms loaded) with SEED and ARGS
+# (-n OPS, -t SECONDS), so that a divergence can be replayed with
+# BIN -s SEED -n OPS. One run is one check, whatever its length; its record
+# names the operations done, and a run that did fewer than MIN_OPS (or
+# none) fails.
 run_fuzz() {
-	fz_limit=$1
-	fz_min=$2
-	fz_seed=$3
-	shift 3
-	if [ ! -x /wms_fuzz ]; then
-		fail "/wms_fuzz missing"
+	fz_bin=$1
+	fz_limit=$2
+	fz_min=$3
+	fz_seed=$4
+	shift 4
+	if [ ! -x "/$fz_bin" ]; then
+		fail "/$fz_bin missing"
 		return
 	fi
-	run_harness_t "$fz_limit" wms_fuzz /wms_fuzz -s "$fz_seed" "$@"
+	run_harness_t "$fz_limit" "$fz_bin" "/$fz_bin" -s "$fz_seed" "$@"
 	fz_ok=$?
 	fz_done=$(sed -n 's/^# fuzz: \([0-9]*\) ops, seed.*/\1/p' /tmp/harness.out | tail -n 1)
 	: "${fz_done:=0}"
@@ -109,7 +111,7 @@ run_fuzz() {
 	fz_res=FAIL
 	[ "$fz_ok" = 0 ] && [ "$fz_min" -ge 1 ] && [ "$fz_done" -ge "$fz_min" ] &&
 		fz_res=PASS
-	echo "WMS-T wms_fuzz $fz_res run seed=$fz_seed ops=$fz_done"
+	echo "WMS-T $fz_bin $fz_res run seed=$fz_seed ops=$fz_done"
 	# A run that passed its own totals but did too few operations.
 	[ "$fz_res" = FAIL ] && [ "$fz_ok" = 0 ] && F=$((F + 1))
 	return 0

@@ -124,7 +124,8 @@ if insmod /wms.ko && [ -c /dev/wms ]; then
 			quiet_faults ;;
 		wms_fuzz)
 			# Last: the check below sees what it left.
-			run_fuzz "${WMS_FUZZ_TIMEOUT:-$((WMS_FUZZ_OPS / FUZZ_RATE + 300))}" \
+			run_fuzz wms_fuzz \
+				"${WMS_FUZZ_TIMEOUT:-$((WMS_FUZZ_OPS / FUZZ_RATE + 300))}" \
 				"$WMS_FUZZ_OPS" "$WMS_FUZZ_SEED" -n "$WMS_FUZZ_OPS"
 			continue ;;
 		esac

@@ -167,8 +167,12 @@ mode_test() {
 			else
 				fail "/wmsctl or /wmsctl_test.sh missing from the initramfs"
 			fi
-			run_fuzz "$WMS_FUZZ_TIMEOUT" "$WMS_FUZZ_OPS" "$WMS_FUZZ_SEED" \
-				-n "$WMS_FUZZ_OPS"
+			run_fuzz wms_fuzz "$WMS_FUZZ_TIMEOUT" "$WMS_FUZZ_OPS" \
+				"$WMS_FUZZ_SEED" -n "$WMS_FUZZ_OPS"
+			# The 32-bit build (compat ioctls): a tenth as long.
+			run_fuzz wms_fuzz32 "$WMS_FUZZ_TIMEOUT" \
+				$((WMS_FUZZ_OPS / 10)) "$WMS_FUZZ_SEED" \
+				-n $((WMS_FUZZ_OPS / 10))
 		else
 			fail "/dev/wms does not exist after insmod"
 		fi
@@ -263,7 +267,7 @@ mode_fuzz() {
 	say "insmod /wms.ko"
 	if insmod /wms.ko && [ -c /dev/wms ]; then
 		# -n: more than any -t can reach; the time limit ends the run.
-		run_fuzz "$WMS_FUZZ_TIMEOUT" 1 "$WMS_FUZZ_SEED" \
+		run_fuzz wms_fuzz "$WMS_FUZZ_TIMEOUT" 1 "$WMS_FUZZ_SEED" \
 			-t "$WMS_FUZZ_SECONDS" -n 1000000000000
 		say "rmmod wms"
 		if rmmod wms; then pass "rmmod wms"; else fail "rmmod wms"; fi
