@@ -29,28 +29,7 @@ make -s -C "$WMS_ROOT/tools" O="$bindir" STATIC=1 >&2
 install -m 0755 "$WMS_ROOT/userspace-test/wmsctl_test.sh" \
 	"$WMS_ROOT/userspace-test/endurance.sh" "$bindir/"
 
-run_vm() {
-	bash "$WMS_ROOT/userspace-test/vm/run-vm.sh" --kver "$kver" \
-		--mode "$mode" --ko-dir "$kodir" --bin-dir "$bindir"
-}
-case $mode in test | endurance | fuzz) ;; *) run_vm; exit ;; esac
-
-# A test boot that dies before it reaches wms (QEMU's TCG has been seen to
-# panic while patching kernel text at boot) says nothing about wms: boot
-# once more. Anything that happens once wms is loading counts (endurance:
-# once endurance.sh, which loads it, has started).
-results_before=$( [ -n "${WMS_RESULTS:-}" ] && wc -l < "$WMS_RESULTS" || echo 0)
-run_vm && exit 0
-rc=$?
-log="$WMS_CACHE/logs/vm-$kver-$mode.log"
-if [ "$rc" -eq 1 ] && [ -f "$log" ] &&
-   ! grep -Eq '### (insmod /wms\.ko|endurance: )' "$log"; then
-	echo "vm.sh: the $kver VM died before loading wms; booting it again"
-	if [ -n "${WMS_RESULTS:-}" ]; then
-		head -n "$results_before" "$WMS_RESULTS" > "$WMS_RESULTS.tmp" &&
-			mv "$WMS_RESULTS.tmp" "$WMS_RESULTS"
-	fi
-	run_vm
-	exit
-fi
-exit "$rc"
+# No second boot after a failed one: a boot that dies is a failure to fix
+# (TCG's text-patching races were, by running it single-threaded).
+exec bash "$WMS_ROOT/userspace-test/vm/run-vm.sh" --kver "$kver" \
+	--mode "$mode" --ko-dir "$kodir" --bin-dir "$bindir"
