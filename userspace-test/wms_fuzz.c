@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * wms_fuzz: a seeded, reproducible differential fuzzer for /dev/wms (ABI v1).
+ * wms_fuzz: a seeded, reproducible differential fuzzer for /dev/wms (ABI v2).
  *
  * It generates random operation sequences and runs each operation against the
  * real module and, in lockstep, against a small reference model of ABI.md and
  * of the decisions README.md ("ABI notes", "Security model") records.  Any
  * difference in result, errno or data (and in the counters
  * /sys/class/misc/wms/{entries,bytes}, compared every 100 ops, or in the
- * /proc/driver/wms listing, every 1000) is a divergence: the run stops, prints
- * the seed, the operation, expected and got, and shrinks the sequence, each
- * replay starting from a clean registry (entries removed, fds closed):
+ * others, peak_bytes, adds, removes, failed_adds/<ERRNO>, and the
+ * /proc/driver/wms listing, every 1000) is a divergence: the run stops,
+ * prints the seed, the operation, expected and got, and shrinks the
+ * sequence, each replay starting from a clean registry (entries removed,
+ * fds closed):
  *  1. the shortest failing prefix: generation is deterministic and every op
  *     before the divergence matched, so one re-run with the counters compared
  *     after every op of the last 100 finds it (instead of bisecting);
@@ -42,8 +44,27 @@
  * toward max_total_bytes and the owner's quota), the registry in creation
  * order (LIST cursors follow it exactly: single-threaded, so exact), open
  * files (dup shares one file: one position, one attachment), mappings, the
- * limits, and the VFS rules around the driver (EBADF for a closed fd or a
- * wrong open mode, lseek/pread/mmap argument checks).
+ * limits, the counters, and the VFS rules around the driver (EBADF for a
+ * closed fd or a wrong open mode, lseek/pread/mmap argument checks).
+ *
+ * ABI v2's "Trust boundaries", as the model has them:
+ *  - ADD of an absent name that begins with '.' is EPERM, for root too (only
+ *    kernel callers create such names): after the name checks and the
+ *    lookup (EXCL on an existing name is still EEXIST; an existing '.'-entry
+ *    follows the normal rules), before the limits (a '.'-name over
+ *    max_entry_size is EPERM, not EFBIG).  The pool has three such names.
+ *  - max_total_bytes, max_user_bytes, the bytes counter and peak_bytes count
+ *    each entry's size rounded up to pages (sysconf(_SC_PAGESIZE)), 0 for
+ *    size 0; INFO, LIST and /proc report the size asked.
+ *  - max_user_entries: entries one uid without CAP_SYS_ADMIN has registered
+ *    (size 0 included); at the limit, an ADD that would create is ENOSPC.
+ *    REMOVE frees the slot at once, while the memory may live on.  The run
+ *    lowers it with the other limits (and restores it).
+ *  - failed_adds/<ERRNO> counts the ADDs the registry refuses: a bad name,
+ *    EEXIST, EPERM, EFBIG, ENOSPC (not EFAULT, EACCES, or the EINVAL of
+ *    reserved fields and flags, which the driver decides before).
+ *  - /proc/driver/wms escapes every name byte outside 0x21..0x7e, and the
+ *    backslash, as \ooo.
  *
  * Where ABI.md and README.md leave a detail open, the model takes the
  * reading below (a divergence there is a question, not necessarily a bug):
@@ -57,7 +78,10 @@
  *  - lseek SEEK_DATA/SEEK_HOLE follow lseek(2) for a file that is all data:
  *    ENXIO at or past the end, else the offset (DATA) or the size (HOLE);
  *  - "lowering a limit below what is in use refuses new entries" also holds
- *    for an entry of size 0.
+ *    for an entry of size 0;
+ *  - ADD checks that its output fields are writable (EFAULT) right after the
+ *    reserved fields and flags, before the name, so that a call that cannot
+ *    report its result changes nothing (the module's order since v2).
  * The VFS rules around the driver are the kernel's (fs/read_write.c,
  * mm/mmap.c): EBADF for a closed fd or a wrong open mode, EINVAL for a
  * negative pread/pwrite offset or one whose end overflows, for an lseek
@@ -72,9 +96,9 @@
  * the files and mappings it inherited; the parent then checks the effects.
  * Results come back through shared memory.
  *
- * Entry names are "fz.*" plus hostile ones; the registry is left without any
- * of them at the end and the module parameters are restored (also on
- * SIGINT/SIGTERM and on a crash of this program).  Build:
+ * Entry names are "fz.*" and ".fz*" plus hostile ones; the registry is left
+ * without any of them at the end and the module parameters are restored
+ * (also on SIGINT/SIGTERM and on a crash of this program).  Build:
  *   gcc -static -O2 -Wall -Wextra -Werror -pthread -I include/uapi -I include \
  *       -o wms_fuzz userspace-test/wms_fuzz.c userspace-test/wms_fuzz_model.c
  * (-m32 works too; it includes userspace-test/wms_util.h, without the
@@ -259,7 +283,7 @@ static void build_names(void)
 {
 	static const char *const simple[] = {
 		"fz.a", "fz.b", "fz.c", "fz.d", "fz.A", "fz.e", "fz.fork", "fz..",
-		"fz.sp ace\t\\\n", "...",
+		"fz.sp ace\t\\\n", "...", ".fz.a", ".fz",
 	};
 	static const char *const bad[] = {
 		"", ".", "..", "fz/a", "/", "fz.a/", "fz.\xff/",
@@ -337,7 +361,7 @@ const char *const kname[K_NKINDS] = {
 };
 
 static const char *const pname[L_N] = {
-	"max_entries", "max_entry_size", "max_total_bytes", "max_user_bytes",
+	"max_entries", "max_entry_size", "max_total_bytes", "max_user_bytes", "max_user_entries",
 };
 
 /* Unknown commands: the 0xB9 numbers with another size, direction or number. */
@@ -954,7 +978,7 @@ static ull gen_size(int c)
 	} else if (r < 77) {
 		switch (rn(3)) {
 		case 0:
-			b = M.lim[L_SIZE];
+			b = M.lim[L_SIZE];	/* the size asked counts */
 			break;
 		case 1:
 			b = room(M.total, M.lim[L_TOTAL]);
@@ -963,6 +987,9 @@ static ull gen_size(int c)
 			b = c ? room(M.ubytes[c], M.lim[L_USER]) : room(M.total, M.lim[L_TOTAL]);
 			break;
 		}
+		/* Byte limits count whole pages: their edge is a page boundary. */
+		if (b != M.lim[L_SIZE] && pct(50))
+			b -= b % m_charge(1);
 		s = b + rn(3) - 1;
 		if (b == 0 && s == ~0ULL)
 			s = 0;
@@ -1101,7 +1128,8 @@ static bool gen_kind(struct op *op, int kind)
 		 * Over a byte limit lowered below what is in use, an empty
 		 * entry is refused too: ask for one often enough to see it.
 		 */
-		if ((M.total > M.lim[L_TOTAL] || (c && M.ubytes[c] > M.lim[L_USER])) && pct(25))
+		if ((M.total > M.lim[L_TOTAL] || (c && M.ubytes[c] > M.lim[L_USER]) ||
+		     (c && M.uents[c] >= M.lim[L_UENT])) && pct(25))
 			op->a = 0;
 		op->flags = pct(70) ? 0 : pct(65) ? WMS_ADD_EXCL :
 			    (uint32_t[]){ WMS_ADD_CREATED, 2, 1u << 30, 0xffffffffu,
@@ -1347,6 +1375,10 @@ static bool gen_kind(struct op *op, int kind)
 		case L_TOTAL:
 			S = M.total - M.base_bytes;
 			op->a = (ull[]){ S ? S - 1 : 0, S, S + 1, S + 5000, S + 3 * PG }[rn(5)];
+			break;
+		case L_UENT:
+			S = M.uents[1 + rn(NW)];
+			op->a = (ull[]){ 0, S, S + 1, S + 2, 1024 }[rn(5)];
 			break;
 		default:
 			op->a = (ull[]){ 0, 1, 5000, 3 * PG, 100000 }[rn(5)];
@@ -1698,6 +1730,22 @@ static bool read_counters(ull *entries, ull *bytes)
 
 static bool g_have_counters, g_have_proc;
 
+/* The files of M.ctr[] in STAT_DIR, in its order; compared with /proc. */
+static const char *const ctr_file[CT_N] = {
+	"peak_bytes", "adds", "removes", "failed_adds/EPERM", "failed_adds/EINVAL",
+	"failed_adds/ENAMETOOLONG", "failed_adds/EEXIST", "failed_adds/EFBIG",
+	"failed_adds/ENOSPC", "failed_adds/ENOMEM",
+};
+static bool g_have_ctr[CT_N];
+
+static bool read_ctr(int k, ull *v)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), STAT_DIR "%s", ctr_file[k]);
+	return read_file_ull(path, v);
+}
+
 /*
  * /proc/driver/wms as README.md describes it: a header line, then per entry
  * in creation order "name size uid gid mode attached", the name with space,
@@ -1751,10 +1799,20 @@ static bool check_proc(void)
 
 static bool check_counters(bool with_proc)
 {
-	ull ent, bytes;
+	ull ent, bytes, v;
+	int k;
 
 	if (with_proc && g_have_proc && !check_proc())
 		return false;
+	for (k = 0; with_proc && k < CT_N; k++) {
+		if (!g_have_ctr[k])
+			continue;
+		if (!read_ctr(k, &v))
+			return mismatch("cannot read " STAT_DIR "%s", ctr_file[k]);
+		if (v != M.ctr[k])
+			return mismatch("counter " STAT_DIR "%s=%llu, want %llu", ctr_file[k], v,
+					M.ctr[k]);
+	}
 	if (!g_have_counters)
 		return true;
 	if (!read_counters(&ent, &bytes))
@@ -1841,11 +1899,16 @@ static bool reset_world(bool quiet)
 				return false;
 			}
 			m_import(&recs[i]);
-			fsum += recs[i].size;
+			fsum += m_charge(recs[i].size);
 		}
 	}
 	g_have_counters = read_counters(&ent, &bytes);
 	g_have_proc = !access("/proc/driver/wms", R_OK);
+	for (p = 0; p < CT_N; p++) {
+		g_have_ctr[p] = read_ctr(p, &M.ctr[p]);
+		if (!g_have_ctr[p] && !quiet)
+			diag("note: no " STAT_DIR "%s: not checked", ctr_file[p]);
+	}
 	if (!g_have_counters) {
 		bytes = fsum;
 		if (!quiet)
@@ -2269,6 +2332,7 @@ static void choose_limits(void)
 	L_rel[L_SIZE] = (ull[]){ 3 * PG, 3 * PG + 1 + rn(PG), 4 * PG, 8 * PG, 40000 }[rn(5)];
 	L_rel[L_TOTAL] = 16 * 1024 + rn(100 * 1024);
 	L_rel[L_USER] = 8 * 1024 + rn(40 * 1024);
+	L_rel[L_UENT] = pct(85) ? 1 + rn(8) : 1024;
 }
 
 int main(int argc, char **argv)
@@ -2382,8 +2446,8 @@ int main(int argc, char **argv)
 	start_workers();
 
 	if (lowered)
-		diag("limits for the run: max_entries=baseline+%llu max_entry_size=%llu max_total_bytes=baseline+%llu max_user_bytes=%llu (restored at exit)",
-		     L_rel[L_ENT], L_rel[L_SIZE], L_rel[L_TOTAL], L_rel[L_USER]);
+		diag("limits for the run: max_entries=baseline+%llu max_entry_size=%llu max_total_bytes=baseline+%llu max_user_bytes=%llu max_user_entries=%llu (restored at exit)",
+		     L_rel[L_ENT], L_rel[L_SIZE], L_rel[L_TOTAL], L_rel[L_USER], L_rel[L_UENT]);
 	t0 = mono();
 	g_deadline = secs > 0 ? t0 + secs : 1e300;
 	run(RM_MAIN, nops, NULL, NULL, &res);

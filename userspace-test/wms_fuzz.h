@@ -79,7 +79,8 @@ enum {
 
 extern const char *const kname[K_NKINDS];
 
-enum { L_ENT, L_SIZE, L_TOTAL, L_USER, L_N };
+/* The module parameters (limits), in PARAM_DIR. */
+enum { L_ENT, L_SIZE, L_TOTAL, L_USER, L_UENT, L_N };
 
 /*
  * One operation, fully concrete (replayable without the generator).
@@ -163,12 +164,24 @@ struct mmapm {
 	int prot;
 };
 
+/*
+ * The counters of /sys/class/misc/wms/ other than entries and bytes (which
+ * are nlive and total): peak_bytes, adds, removes, and failed_adds/<ERRNO>
+ * for each errno the registry counts (the order of ctr_file[]).
+ */
+enum {
+	CT_PEAK, CT_ADDS, CT_REMOVES, CT_EPERM, CT_EINVAL, CT_ENAMETOOLONG, CT_EEXIST,
+	CT_EFBIG, CT_ENOSPC, CT_ENOMEM, CT_N
+};
+
 struct model {
 	struct mobj *live[1024];	/* the registry in creation order */
 	int nlive;
 	struct mobj *byname[MAXNAMES];
 	ull total;			/* bytes charged, all entries not yet freed */
 	ull ubytes[NCRED];		/* per worker uid */
+	ull uents[NCRED];		/* entries registered, per worker uid */
+	ull ctr[CT_N];			/* the other counters (absolute values) */
 	ull lim[L_N];
 	struct mfile files[NFILES];
 	int slot[NSLOTS];		/* index in files, or -1 */
@@ -182,6 +195,8 @@ struct model {
 extern struct model M;
 
 struct mfile *m_slot(int s);
+/* The bytes an entry of @size is charged: whole pages of the running kernel. */
+ull m_charge(ull size);
 ull param_abs(int pidx, ull v);
 /* Is the op safe to execute (no crash of the fuzzer, buffers large enough)? */
 bool m_safe(const struct op *op);
@@ -202,7 +217,8 @@ bool mismatch(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 enum {
 	C_ENT_NOSPC, C_TOTAL_NOSPC, C_USER_NOSPC, C_DEAD_NOSPC, C_SIZE0, C_EXIST_NOREAD,
 	C_REMOVE_EPERM, C_DEAD_IO, C_DEAD_MAP, C_NOWRITE_FILE, C_RO_FILE, C_MPROTECT_EACCES,
-	C_WALK_END, C_CHILD_ATTACH, C_DUP_SHARED, C_SIZE0_NOSPC, C_SEEK_DATA, C_NCOV
+	C_WALK_END, C_CHILD_ATTACH, C_DUP_SHARED, C_SIZE0_NOSPC, C_SEEK_DATA, C_UENT_NOSPC,
+	C_SIZE0_UENT_NOSPC, C_PAGE_NOSPC, C_RESERVED_EPERM, C_RESERVED_BIG, C_NCOV
 };
 extern const char *const covname[C_NCOV];
 extern ull g_cov[C_NCOV];

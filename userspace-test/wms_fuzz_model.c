@@ -54,14 +54,25 @@ static bool m_perm(const struct mobj *o, int c, unsigned int may)
 	return !(may & ~m & 7);
 }
 
+ull m_charge(ull size)
+{
+	static ull pg;
+
+	if (!pg)
+		pg = page_size();
+	if (size > ~0ULL - pg + 1)
+		return ~0ULL;
+	return (size + pg - 1) / pg * pg;
+}
+
 /* Free the object once nothing refers to it: its bytes stop counting. */
 static void m_release(struct mobj *o)
 {
 	if (o->live || o->attached || o->maps || o->cred < 0)
 		return;
-	M.total -= o->size;
+	M.total -= m_charge(o->size);
 	if (o->cred > 0)
-		M.ubytes[o->cred] -= o->size;
+		M.ubytes[o->cred] -= m_charge(o->size);
 	free(o->data);
 	free(o);
 	M.nobjs--;
@@ -77,6 +88,9 @@ static void m_unlink(struct mobj *o)
 	memmove(&M.live[i], &M.live[i + 1], (size_t)(M.nlive - i - 1) * sizeof(M.live[0]));
 	M.nlive--;
 	o->live = false;
+	M.ctr[CT_REMOVES]++;
+	if (o->cred > 0)
+		M.uents[o->cred]--;	/* at once, even while the memory lives on */
 	if (o->nidx >= 0)
 		M.byname[o->nidx] = NULL;
 	m_release(o);
@@ -174,7 +188,9 @@ const char *const covname[C_NCOV] = {
 	"write()/mmap refused: file opened read-only", "mprotect(RW) refused",
 	"LIST walks that reached the end", "files ATTACHed in a forked child",
 	"attached files shared by dup", "size-0 ADD refused by a byte limit",
-	"lseek SEEK_DATA/SEEK_HOLE on an attached file", };
+	"lseek SEEK_DATA/SEEK_HOLE on an attached file", "ADD refused by max_user_entries",
+	"size-0 ADD refused by max_user_entries", "ADD refused only because sizes round up to pages",
+	"ADD of an absent '.'-name refused (EPERM)", "  ... over max_entry_size (EPERM, not EFBIG)", };
 ull g_cov[C_NCOV];
 bool g_count_cov;
 #define COV(c) do { if (g_count_cov) g_cov[c]++; } while (0)
@@ -223,6 +239,89 @@ static int m_named_err(const struct op *op, bool badfd, bool bad_arg, int nerr)
 	return nerr;
 }
 
+/* An ADD the registry refuses is counted in failed_adds/<ERRNO>. */
+static int m_add_failed(int err)
+{
+	switch (err) {
+	case -EPERM: M.ctr[CT_EPERM]++; break;
+	case -EINVAL: M.ctr[CT_EINVAL]++; break;
+	case -ENAMETOOLONG: M.ctr[CT_ENAMETOOLONG]++; break;
+	case -EEXIST: M.ctr[CT_EEXIST]++; break;
+	case -EFBIG: M.ctr[CT_EFBIG]++; break;
+	case -ENOSPC: M.ctr[CT_ENOSPC]++; break;
+	}
+	return err;
+}
+
+/* Would it fit without the removed entries' bytes that files or mappings keep? */
+static bool m_dead_bytes_matter(ull charge)
+{
+	ull live = M.base_bytes;
+	bool dead = false;
+	int k;
+
+	for (k = 0; k < NSLOTS; k++)
+		if (m_slot(k) && m_slot(k)->obj && !m_slot(k)->obj->live)
+			dead = true;
+	for (k = 0; k < NMAPS; k++)
+		if (M.map[k].used && !M.map[k].obj->live)
+			dead = true;
+	for (k = 0; dead && k < M.nlive; k++)
+		if (M.live[k]->cred >= 0)
+			live += m_charge(M.live[k]->size);
+	return dead && !over(live, charge, M.lim[L_TOTAL]);
+}
+
+/*
+ * Why an ADD by credentials @c that would create @name with @size is refused
+ * (0 if it is not), in the registry's order: a reserved name (EPERM: only
+ * kernel callers create '.'-names, whatever the size), max_entry_size on the
+ * size asked (EFBIG), then max_entries, max_total_bytes, and for a caller
+ * without CAP_SYS_ADMIN max_user_bytes and max_user_entries (ENOSPC).  Byte
+ * limits count the size rounded up to pages; size 0 counts 0 bytes but one
+ * entry.
+ */
+static int m_add_refused(int c, const char *name, ull size)
+{
+	ull charge = m_charge(size);
+	bool total, ubytes, uents;
+
+	if (name[0] == '.') {
+		COV(C_RESERVED_EPERM);
+		if (size > M.lim[L_SIZE])
+			COV(C_RESERVED_BIG);
+		return -EPERM;
+	}
+	if (size > M.lim[L_SIZE])
+		return -EFBIG;
+	if (over((ull)M.nlive, 1, M.lim[L_ENT])) {
+		COV(C_ENT_NOSPC);
+		return -ENOSPC;
+	}
+	total = over(M.total, charge, M.lim[L_TOTAL]);
+	ubytes = c && over(M.ubytes[c], charge, M.lim[L_USER]);
+	uents = c && M.uents[c] >= M.lim[L_UENT];
+	if (!total && !ubytes && !uents)
+		return 0;
+	if (total) {
+		COV(C_TOTAL_NOSPC);
+		if (m_dead_bytes_matter(charge))
+			COV(C_DEAD_NOSPC);
+	} else if (ubytes) {
+		COV(C_USER_NOSPC);
+	} else {
+		COV(C_UENT_NOSPC);
+		if (!size)
+			COV(C_SIZE0_UENT_NOSPC);
+	}
+	if ((total || ubytes) && !size)
+		COV(C_SIZE0_NOSPC);
+	if (!uents && !over(M.total, size, M.lim[L_TOTAL]) &&
+	    !(c && over(M.ubytes[c], size, M.lim[L_USER])))
+		COV(C_PAGE_NOSPC);
+	return -ENOSPC;
+}
+
 /*
  * Predict the outcome of op from the model, compare it with *got (when got
  * is not NULL) and apply the predicted effects to the model.  Returns false
@@ -248,16 +347,18 @@ bool m_step(const struct op *op, const struct outcome *got)
 	case K_ADD: {
 		ull size = op->a;
 
-		RET_IF(m_named_err(op, badfd, op->flags & ~WMS_ADD_EXCL, nerr));
+		RET_IF(m_named_err(op, badfd, op->flags & ~WMS_ADD_EXCL, 0));
+		/* ADD makes sure it can report its result before anything else. */
+		if (op->argmode == 2)
+			RET(-EFAULT);
+		RET_IF(m_add_failed(nerr));
 		if (o && (op->flags & WMS_ADD_EXCL))
-			RET(-EEXIST);
+			RET(m_add_failed(-EEXIST));
 		if (o) {
 			if (!m_perm(o, c, 4)) {
 				COV(C_EXIST_NOREAD);
 				RET(-EACCES);
 			}
-			if (op->argmode == 2)
-				RET(-EFAULT);
 			OK_RC(0);
 			CHK(got->o.add.size == o->size && got->o.add.flags == 0 &&
 			    !got->o.add.reserved[0] && !got->o.add.reserved[1],
@@ -266,45 +367,7 @@ bool m_step(const struct op *op, const struct outcome *got)
 			    (ull)got->o.add.reserved[1], o->size);
 			return true;
 		}
-		if (size > M.lim[L_SIZE])
-			RET(-EFBIG);
-		if (over((ull)M.nlive, 1, M.lim[L_ENT])) {
-			COV(C_ENT_NOSPC);
-			RET(-ENOSPC);
-		}
-		if (over(M.total, size, M.lim[L_TOTAL])) {
-			ull dead = 0;
-
-			for (i = 0; i < NSLOTS; i++)
-				if (m_slot((int)i) && m_slot((int)i)->obj && !m_slot((int)i)->obj->live)
-					dead = 1;
-			for (i = 0; i < NMAPS; i++)
-				if (M.map[i].used && !M.map[i].obj->live)
-					dead = 1;
-			COV(C_TOTAL_NOSPC);
-			if (!size)
-				COV(C_SIZE0_NOSPC);
-			if (dead) {
-				/* would it fit without the removed entries' bytes? */
-				ull live = M.base_bytes;
-				int k;
-
-				for (k = 0; k < M.nlive; k++)
-					if (M.live[k]->cred >= 0)
-						live += M.live[k]->size;
-				if (!over(live, size, M.lim[L_TOTAL]))
-					COV(C_DEAD_NOSPC);
-			}
-			RET(-ENOSPC);
-		}
-		if (c && over(M.ubytes[c], size, M.lim[L_USER])) {
-			COV(C_USER_NOSPC);
-			if (!size)
-				COV(C_SIZE0_NOSPC);
-			RET(-ENOSPC);
-		}
-		if (op->argmode == 2)
-			RET(-EFAULT);
+		RET_IF(m_add_failed(m_add_refused(c, names[op->name].f, size)));
 		OK_RC(0);
 		CHK(got->o.add.size == size && got->o.add.flags == WMS_ADD_CREATED &&
 		    !got->o.add.reserved[0] && !got->o.add.reserved[1],
@@ -331,9 +394,14 @@ bool m_step(const struct op *op, const struct outcome *got)
 			COV(C_SIZE0);
 		M.live[M.nlive++] = o;
 		M.byname[op->name] = o;
-		M.total += size;
-		if (c)
-			M.ubytes[c] += size;
+		M.total += m_charge(size);
+		if (c) {
+			M.ubytes[c] += m_charge(size);
+			M.uents[c]++;
+		}
+		M.ctr[CT_ADDS]++;
+		if (size && M.total > M.ctr[CT_PEAK])
+			M.ctr[CT_PEAK] = M.total;
 		M.nobjs++;
 		return true;
 	}
@@ -750,8 +818,10 @@ void m_import(const struct wms_list_entry *rec)
 	o->live = true;
 	M.live[M.nlive++] = o;
 	for (p = 1; p < NCRED; p++)
-		if (creds[p].uid == o->uid)
-			M.ubytes[p] += o->size;
+		if (creds[p].uid == o->uid) {
+			M.ubytes[p] += m_charge(o->size);
+			M.uents[p]++;
+		}
 }
 
 void m_free(void)
