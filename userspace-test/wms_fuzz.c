@@ -1748,13 +1748,13 @@ static bool read_ctr(int k, ull *v)
 
 /*
  * /proc/driver/wms as README.md describes it: a header line, then per entry
- * in creation order "name size uid gid mode attached", the name with space,
- * tab, newline and backslash as \ooo.  (Attached counts of entries the
- * fuzzer did not make are not known to the model.)
+ * in creation order "name size uid gid mode attached", the name with every
+ * byte outside 0x21..0x7e, and the backslash, as \ooo (ABI v2).  (Attached
+ * counts of entries the fuzzer did not make are not known to the model.)
  */
 static bool check_proc(void)
 {
-	static char buf[1 << 17], want[1024];
+	static char buf[1 << 17], want[4 * NAME_LEN + 128];
 	size_t len = 0, wl;
 	ssize_t r;
 	char *p, *nl;
@@ -1777,7 +1777,7 @@ static bool check_proc(void)
 		size_t i;
 
 		for (wl = 0, i = 0; n[i] && i < NAME_LEN; i++) {
-			if (n[i] == ' ' || n[i] == '\t' || n[i] == '\n' || n[i] == '\\')
+			if (n[i] < 0x21 || n[i] > 0x7e || n[i] == '\\')
 				wl += (size_t)sprintf(want + wl, "\\%03o", n[i]);
 			else
 				want[wl++] = (char)n[i];
