@@ -2332,7 +2332,8 @@ static void choose_limits(void)
 	L_rel[L_SIZE] = (ull[]){ 3 * PG, 3 * PG + 1 + rn(PG), 4 * PG, 8 * PG, 40000 }[rn(5)];
 	L_rel[L_TOTAL] = 16 * 1024 + rn(100 * 1024);
 	L_rel[L_USER] = 8 * 1024 + rn(40 * 1024);
-	L_rel[L_UENT] = pct(85) ? 1 + rn(8) : 1024;
+	/* Low enough to bind before max_user_bytes (2 to 12 pages) does. */
+	L_rel[L_UENT] = (ull[]){ 1, 2, 2, 3, 3, 4, 6, 1024 }[rn(8)];
 }
 
 int main(int argc, char **argv)
