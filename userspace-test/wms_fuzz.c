@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * wms_fuzz: a seeded, reproducible differential fuzzer for /dev/wms (ABI v1).
+ * wms_fuzz: a seeded, reproducible differential fuzzer for /dev/wms (ABI v2).
  *
  * It generates random operation sequences and runs each operation against the
  * real module and, in lockstep, against a small reference model of ABI.md and
  * of the decisions README.md ("ABI notes", "Security model") records.  Any
  * difference in result, errno or data (and in the counters
  * /sys/class/misc/wms/{entries,bytes}, compared every 100 ops, or in the
- * /proc/driver/wms listing, every 1000) is a divergence: the run stops, prints
- * the seed, the operation, expected and got, and shrinks the sequence, each
- * replay starting from a clean registry (entries removed, fds closed):
+ * others, peak_bytes, adds, removes, failed_adds/<ERRNO>, and the
+ * /proc/driver/wms listing, every 1000) is a divergence: the run stops,
+ * prints the seed, the operation, expected and got, and shrinks the
+ * sequence, each replay starting from a clean registry (entries removed,
+ * fds closed):
  *  1. the shortest failing prefix: generation is deterministic and every op
  *     before the divergence matched, so one re-run with the counters compared
  *     after every op of the last 100 finds it (instead of bisecting);
@@ -42,8 +44,27 @@
  * toward max_total_bytes and the owner's quota), the registry in creation
  * order (LIST cursors follow it exactly: single-threaded, so exact), open
  * files (dup shares one file: one position, one attachment), mappings, the
- * limits, and the VFS rules around the driver (EBADF for a closed fd or a
- * wrong open mode, lseek/pread/mmap argument checks).
+ * limits, the counters, and the VFS rules around the driver (EBADF for a
+ * closed fd or a wrong open mode, lseek/pread/mmap argument checks).
+ *
+ * ABI v2's "Trust boundaries", as the model has them:
+ *  - ADD of an absent name that begins with '.' is EPERM, for root too (only
+ *    kernel callers create such names): after the name checks and the
+ *    lookup (EXCL on an existing name is still EEXIST; an existing '.'-entry
+ *    follows the normal rules), before the limits (a '.'-name over
+ *    max_entry_size is EPERM, not EFBIG).  The pool has three such names.
+ *  - max_total_bytes, max_user_bytes, the bytes counter and peak_bytes count
+ *    each entry's size rounded up to pages (sysconf(_SC_PAGESIZE)), 0 for
+ *    size 0; INFO, LIST and /proc report the size asked.
+ *  - max_user_entries: entries one uid without CAP_SYS_ADMIN has registered
+ *    (size 0 included); at the limit, an ADD that would create is ENOSPC.
+ *    REMOVE frees the slot at once, while the memory may live on.  The run
+ *    lowers it with the other limits (and restores it).
+ *  - failed_adds/<ERRNO> counts the ADDs the registry refuses: a bad name,
+ *    EEXIST, EPERM, EFBIG, ENOSPC (not EFAULT, EACCES, or the EINVAL of
+ *    reserved fields and flags, which the driver decides before).
+ *  - /proc/driver/wms escapes every name byte outside 0x21..0x7e, and the
+ *    backslash, as \ooo.
  *
  * Where ABI.md and README.md leave a detail open, the model takes the
  * reading below (a divergence there is a question, not necessarily a bug):
@@ -57,7 +78,10 @@
  *  - lseek SEEK_DATA/SEEK_HOLE follow lseek(2) for a file that is all data:
  *    ENXIO at or past the end, else the offset (DATA) or the size (HOLE);
  *  - "lowering a limit below what is in use refuses new entries" also holds
- *    for an entry of size 0.
+ *    for an entry of size 0;
+ *  - ADD checks that its output fields are writable (EFAULT) right after the
+ *    reserved fields and flags, before the name, so that a call that cannot
+ *    report its result changes nothing (the module's order since v2).
  * The VFS rules around the driver are the kernel's (fs/read_write.c,
  * mm/mmap.c): EBADF for a closed fd or a wrong open mode, EINVAL for a
  * negative pread/pwrite offset or one whose end overflows, for an lseek
@@ -72,15 +96,18 @@
  * the files and mappings it inherited; the parent then checks the effects.
  * Results come back through shared memory.
  *
- * Entry names are "fz.*" plus hostile ones; the registry is left without any
- * of them at the end and the module parameters are restored (also on
- * SIGINT/SIGTERM and on a crash of this program).  Build:
+ * Entry names are "fz.*" and ".fz*" plus hostile ones; the registry is left
+ * without any of them at the end and the module parameters are restored
+ * (also on SIGINT/SIGTERM and on a crash of this program).  Build:
  *   gcc -static -O2 -Wall -Wextra -Werror -pthread -I include/uapi -I include \
- *       -o wms_fuzz userspace-test/wms_fuzz.c          (-m32 works too)
- * (it includes userspace-test/wms_util.h, without the kselftest harness).
+ *       -o wms_fuzz userspace-test/wms_fuzz.c userspace-test/wms_fuzz_model.c
+ * (-m32 works too; it includes userspace-test/wms_util.h, without the
+ * kselftest harness).  This file has the names, the operations, the
+ * generator, their execution, runs and shrinking; wms_fuzz_model.c has the
+ * model; wms_fuzz.h what they share.
  */
-#define _GNU_SOURCE
-#define _FILE_OFFSET_BITS 64
+#include "wms_fuzz.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -106,35 +133,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <linux/wms.h>
-
-#define WMS_UTIL_NO_HARNESS
-#include "wms_util.h"	/* diag(), errname(), splitmix64(), NAME_LEN, UPTR(), PARAM_DIR */
-
-typedef long long sll;
-
-_Static_assert(sizeof(off_t) == 8, "build with _FILE_OFFSET_BITS=64");
-_Static_assert(sizeof(struct wms_add) == 288, "struct wms_add");
-_Static_assert(sizeof(struct wms_list_entry) == 280, "struct wms_list_entry");
-
-#define PG		4096ULL
-#define NSLOTS		4
-#define NMAPS		4
-#define NFILES		(NSLOTS + 1)
-#define NCRED		5			/* 0 = root, 1..4 = workers */
-#define NW		(NCRED - 1)
-#define CTX_FORK	16			/* ctx >= CTX_FORK: forked child, cred ctx - CTX_FORK */
-#define MAX_CREATE	(1ULL << 20)		/* largest entry the fuzzer creates */
-#define IOSZ		(MAX_CREATE + 4 * PG)	/* user buffers, then a guard page */
-#define LISTCAP		128			/* LIST records buffer, then a guard page */
-#define FORKMAX		6			/* ops of one forked child */
 #define GROUPMAX	(FORKMAX + 3)
 #define CHUNK		1000
 #define CHECK_EVERY	100			/* sysfs counters compared every N ops (/proc every CHUNK) */
 #define CANFILL		(16 * 1024 + 512)	/* canary bytes laid behind a read */
-#define MAXNAMES	32
 #define STAT_DIR	"/sys/class/misc/wms/"
-#define ERR_SIG		10000			/* rc -(ERR_SIG + sig): the access took a signal */
 
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                       */
@@ -143,8 +146,7 @@ _Static_assert(sizeof(struct wms_list_entry) == 280, "struct wms_list_entry");
 static bool g_verbose;
 static pid_t g_main_pid;
 
-/* "-EINVAL" for a negative errno, "-SIGBUS" for one of ERR_SIG's, else the number. */
-static const char *rstr(sll v)
+const char *rstr(sll v)
 {
 	static char bufs[8][48];
 	static unsigned int k;
@@ -178,11 +180,6 @@ static double mono(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static ull min_u(ull a, ull b)
-{
-	return a < b ? a : b;
 }
 
 /* ------------------------------------------------------------------ */
@@ -220,8 +217,7 @@ static bool pct(unsigned int p)
 	return rn(100) < p;
 }
 
-/* The data a WRITE, write() or a store through a mapping puts: a stream from a seed. */
-static void fill(unsigned char *p, ull n, uint32_t seed)
+void fill(unsigned char *p, ull n, uint32_t seed)
 {
 	uint64_t x = splitmix64(seed) | 1;
 
@@ -245,14 +241,9 @@ static void fill(unsigned char *p, ull n, uint32_t seed)
 /* Names                                                               */
 /* ------------------------------------------------------------------ */
 
-struct nm {
-	char f[NAME_LEN];	/* the 256-byte name field */
-	int err;		/* what the name rules say: 0, -EINVAL, -ENAMETOOLONG */
-	char label[128];
-};
-
-static struct nm names[MAXNAMES];
-static int nnames, nvalid, N_FORK;
+struct nm names[MAXNAMES];
+int nnames, nvalid;
+static int N_FORK;
 
 /* The name rules of ABI.md, written out independently of the module. */
 static int name_rule(const char *f)
@@ -292,7 +283,7 @@ static void build_names(void)
 {
 	static const char *const simple[] = {
 		"fz.a", "fz.b", "fz.c", "fz.d", "fz.A", "fz.e", "fz.fork", "fz..",
-		"fz.sp ace\t\\\n", "...",
+		"fz.sp ace\t\\\n", "...", ".fz.a", ".fz",
 	};
 	static const char *const bad[] = {
 		"", ".", "..", "fz/a", "/", "fz.a/", "fz.\xff/",
@@ -340,14 +331,7 @@ static void build_names(void)
 /* Credentials                                                         */
 /* ------------------------------------------------------------------ */
 
-struct cred {
-	uint32_t uid, gid;
-	int ngroups;
-	gid_t groups[2];
-	const char *label;
-};
-
-static const struct cred creds[NCRED] = {
+const struct cred creds[NCRED] = {
 	{ 0, 0, 0, { 0, 0 }, "root" },
 	{ 1000, 1000, 0, { 0, 0 }, "u1000/g1000" },
 	{ 1001, 1000, 0, { 0, 0 }, "u1001/g1000" },
@@ -370,50 +354,14 @@ static int drop_to(int c)
 /* Operations                                                          */
 /* ------------------------------------------------------------------ */
 
-enum {
-	K_ADD, K_REMOVE, K_INFO, K_READ, K_WRITE, K_LIST, K_ATTACH, K_BADCMD,
-	K_OPEN, K_CLOSE, K_DUP, K_FREAD, K_FWRITE, K_PREAD, K_PWRITE, K_LSEEK,
-	K_MMAP, K_MUNMAP, K_MPROTECT, K_MCHECK, K_MSTORE, K_APROBE, K_SETPARAM,
-	K_NKINDS
-};
-
-static const char *const kname[K_NKINDS] = {
+const char *const kname[K_NKINDS] = {
 	"ADD", "REMOVE", "INFO", "READ", "WRITE", "LIST", "ATTACH", "BADCMD",
 	"open", "close", "dup", "read", "write", "pread", "pwrite", "lseek",
 	"mmap", "munmap", "mprotect", "mapcheck", "mapstore", "attachprobe", "setparam",
 };
 
-enum { L_ENT, L_SIZE, L_TOTAL, L_USER, L_N };
 static const char *const pname[L_N] = {
-	"max_entries", "max_entry_size", "max_total_bytes", "max_user_bytes",
-};
-
-/*
- * One operation, fully concrete (replayable without the generator).
- * Field use per kind:
- *  ADD      name, a = size, flags, mode, resv/rv (reserved[resv-1] = rv)
- *  REMOVE/INFO/ATTACH/APROBE  name, resv/rv; ATTACH: slot
- *  READ/WRITE  name, a = offset, b = len, bufkind/part, dseed
- *  LIST     acc (0 start, 1 continue the walk), count, bufkind (NULL), resv/rv
- *  BADCMD   flags = index in the bad command table
- *  OPEN     slot, acc (0 O_RDWR, 1 O_RDONLY, 2 O_WRONLY); CLOSE slot; DUP slot -> slot2
- *  read/write  slot, b = count, bufkind/part, dseed
- *  pread/pwrite  slot, a = (off_t) offset, b = count, bufkind/part, dseed
- *  lseek    slot, a = (off_t) offset, mode = whence
- *  mmap     slot, mslot, a = file offset (bytes), b = length, mode = prot, flags
- *  munmap/mprotect/mapcheck/mapstore  mslot; mprotect: mode = prot;
- *           mapstore: a = offset in the mapping, b = len, dseed
- *  setparam pidx, a = value, relative (see param_abs()) for entries/total
- * via: the fd of an ioctl, 0 = the main fd, else slot via-1.
- * argmode: 0 normal, 1 NULL argument, 2 argument in a read-only page.
- * bufkind: 0 valid, 1 NULL, 2 only the last `part` bytes before a guard page.
- */
-struct op {
-	uint8_t kind, ctx, via, slot, slot2, mslot, argmode, bufkind;
-	uint8_t junk, resv, acc, pidx;
-	uint16_t name, pad;
-	uint32_t flags, mode, count, dseed, grp;
-	uint64_t a, b, part, rv;
+	"max_entries", "max_entry_size", "max_total_bytes", "max_user_bytes", "max_user_entries",
 };
 
 /* Unknown commands: the 0xB9 numbers with another size, direction or number. */
@@ -430,13 +378,6 @@ static const unsigned long badcmds[] = {
 	_IOWR(0xB8, 0x00, struct wms_add),
 };
 #define NBADCMDS (sizeof(badcmds) / sizeof(badcmds[0]))
-
-static int op_cred(const struct op *op)
-{
-	if (op->ctx >= CTX_FORK)
-		return op->ctx - CTX_FORK;
-	return op->ctx;
-}
 
 static const char *whence_str(uint32_t w)
 {
@@ -570,22 +511,6 @@ static char *op_str(const struct op *op, char *s, size_t sz)
 /* ------------------------------------------------------------------ */
 /* Execution (against the real module)                                 */
 /* ------------------------------------------------------------------ */
-
-struct outcome {
-	sll rc;
-	sll r[5];		/* attachprobe: write 0, mmap RW, read 64, INFO rc, attached */
-	ull walk;		/* LIST cursor after the op */
-	ull t0, t1;		/* CLOCK_REALTIME around an ADD */
-	union {
-		struct wms_add add;
-		struct wms_info info;
-		struct wms_io io;
-		struct wms_list list;
-	} o;
-	uint32_t canary_bad;	/* bytes past what was read were modified */
-	uint32_t ndata;
-	unsigned char data[IOSZ];
-};
 
 static struct env {
 	int mainfd;
@@ -971,772 +896,9 @@ static void exec_op(const struct op *op, struct outcome *out)
 	}
 }
 
-/* ------------------------------------------------------------------ */
-/* The reference model                                                 */
-/* ------------------------------------------------------------------ */
-
-struct mobj {
-	ull seq, size;
-	int nidx;		/* pool name, or -1 for an entry the fuzzer did not make */
-	char fname[NAME_LEN];	/* name of a foreign entry */
-	uint32_t uid, gid, mode;
-	int cred;		/* creator, -1 foreign */
-	unsigned char *data;
-	bool live;
-	unsigned int attached, maps;
-	ull ct0, ct1;
-};
-
-struct mfile {
-	int refs, acc;		/* acc: 0 O_RDWR, 1 O_RDONLY, 2 O_WRONLY */
-	struct mobj *obj;
-	bool writable;		/* write permission at ATTACH */
-	sll pos;
-};
-
-struct mmapm {
-	bool used, maywrite;
-	struct mobj *obj;
-	ull pg, np;
-	int prot;
-};
-
-static struct model {
-	struct mobj *live[1024];	/* the registry in creation order */
-	int nlive;
-	struct mobj *byname[MAXNAMES];
-	ull total;			/* bytes charged, all entries not yet freed */
-	ull ubytes[NCRED];		/* per worker uid */
-	ull lim[L_N];
-	struct mfile files[NFILES];
-	int slot[NSLOTS];		/* index in files, or -1 */
-	struct mmapm map[NMAPS];
-	ull wpos;			/* LIST walk: seq of the last entry reported */
-	ull nextseq;
-	ull base_entries, base_bytes;	/* not the fuzzer's, at the start of a run */
-	int nobjs;			/* the fuzzer's objects not yet freed */
-} M;
-
 static bool lowered = true;
 static ull L_rel[L_N];			/* the run's limits (entries/total relative to baseline) */
 
-static bool m_can_read(const struct mfile *f)
-{
-	return f->acc != 2;
-}
-
-static bool m_can_write(const struct mfile *f)
-{
-	return f->acc != 1;
-}
-
-static struct mfile *m_slot(int s)
-{
-	return M.slot[s] < 0 ? NULL : &M.files[M.slot[s]];
-}
-
-/* SysV-style permission: first matching class; CAP_SYS_ADMIN (root) bypasses. */
-static bool m_perm(const struct mobj *o, int c, unsigned int may)
-{
-	const struct cred *cr = &creds[c];
-	unsigned int m = o->mode;
-	int i;
-	bool grp = cr->gid == o->gid;
-
-	if (c == 0)
-		return true;
-	for (i = 0; i < cr->ngroups; i++)
-		if (cr->groups[i] == o->gid)
-			grp = true;
-	if (cr->uid == o->uid)
-		m >>= 6;
-	else if (grp)
-		m >>= 3;
-	return !(may & ~m & 7);
-}
-
-/* Free the object once nothing refers to it: its bytes stop counting. */
-static void m_release(struct mobj *o)
-{
-	if (o->live || o->attached || o->maps || o->cred < 0)
-		return;
-	M.total -= o->size;
-	if (o->cred > 0)
-		M.ubytes[o->cred] -= o->size;
-	free(o->data);
-	free(o);
-	M.nobjs--;
-}
-
-static void m_unlink(struct mobj *o)
-{
-	int i;
-
-	for (i = 0; i < M.nlive; i++)
-		if (M.live[i] == o)
-			break;
-	memmove(&M.live[i], &M.live[i + 1], (size_t)(M.nlive - i - 1) * sizeof(M.live[0]));
-	M.nlive--;
-	o->live = false;
-	if (o->nidx >= 0)
-		M.byname[o->nidx] = NULL;
-	m_release(o);
-}
-
-static void m_close_slot(int s)
-{
-	struct mfile *f = m_slot(s);
-
-	M.slot[s] = -1;
-	if (!f || --f->refs)
-		return;
-	if (f->obj) {
-		f->obj->attached--;
-		m_release(f->obj);
-		f->obj = NULL;
-	}
-}
-
-static void m_unmap(int ms)
-{
-	struct mmapm *mp = &M.map[ms];
-
-	if (!mp->used)
-		return;
-	mp->used = false;
-	mp->obj->maps--;
-	m_release(mp->obj);
-	mp->obj = NULL;
-}
-
-/* Over a limit: used + size > limit, without overflow. */
-static bool over(ull used, ull size, ull limit)
-{
-	return used > limit || size > limit - used;
-}
-
-static ull param_abs(int pidx, ull v)
-{
-	if (pidx == L_ENT)
-		return M.base_entries + v;
-	if (pidx == L_TOTAL)
-		return M.base_bytes + v;
-	return v;
-}
-
-/*
- * Is the op safe to execute (no crash of the fuzzer, buffers large enough)?
- * The generator only makes safe ops; a shrink replay skips unsafe ones.
- */
-static bool m_safe(const struct op *op)
-{
-	const struct mmapm *mp = &M.map[op->mslot % NMAPS];
-
-	switch (op->kind) {
-	case K_ADD:
-		return !(op->a > MAX_CREATE && op->a <= M.lim[L_SIZE]);
-	case K_LIST:
-		return op->bufkind == 1 || op->count <= LISTCAP || M.nlive + FORKMAX <= LISTCAP;
-	case K_FREAD:
-	case K_PREAD:
-	case K_FWRITE:
-	case K_PWRITE:
-		return op->b <= IOSZ && (op->ctx == 0 || op->ctx >= CTX_FORK);
-	case K_MCHECK:
-		return mp->used && (mp->prot & PROT_READ);
-	case K_MSTORE:
-		return mp->used && (mp->prot & PROT_WRITE) &&
-		       op->a + op->b <= mp->np * PG && mp->pg * PG + op->a + op->b <= mp->obj->size;
-	case K_MPROTECT:
-		return mp->used;
-	case K_SETPARAM:
-	case K_OPEN:
-	case K_CLOSE:
-	case K_DUP:
-	case K_MMAP:
-	case K_MUNMAP:
-		return op->ctx == 0;
-	case K_ATTACH:
-	case K_LSEEK:
-		return op->ctx == 0 || op->ctx >= CTX_FORK;
-	}
-	return true;
-}
-
-static char *g_why;
-static size_t g_whylen;
-
-/* Coverage of the rarer rules, counted by the model (main run only). */
-enum {
-	C_ENT_NOSPC, C_TOTAL_NOSPC, C_USER_NOSPC, C_DEAD_NOSPC, C_SIZE0, C_EXIST_NOREAD,
-	C_REMOVE_EPERM, C_DEAD_IO, C_DEAD_MAP, C_NOWRITE_FILE, C_RO_FILE, C_MPROTECT_EACCES,
-	C_WALK_END, C_CHILD_ATTACH, C_DUP_SHARED, C_SIZE0_NOSPC, C_SEEK_DATA, C_NCOV
-};
-static const char *const covname[C_NCOV] = {
-	"ADD refused by max_entries", "ADD refused by max_total_bytes",
-	"ADD refused by max_user_bytes", "ADD refused only because of removed entries' bytes",
-	"size-0 entries created", "ADD of an existing entry without read permission",
-	"REMOVE by a non-owner", "read/write on a removed entry's file",
-	"mapping of a removed entry checked/stored", "write()/mmap refused: no write right at ATTACH",
-	"write()/mmap refused: file opened read-only", "mprotect(RW) refused",
-	"LIST walks that reached the end", "files ATTACHed in a forked child",
-	"attached files shared by dup", "size-0 ADD refused by a byte limit",
-	"lseek SEEK_DATA/SEEK_HOLE on an attached file", };
-static ull g_cov[C_NCOV];
-static bool g_count_cov;
-#define COV(c) do { if (g_count_cov) g_cov[c]++; } while (0)
-
-static bool mismatch(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static bool mismatch(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(g_why, g_whylen, fmt, ap);
-	va_end(ap);
-	return false;
-}
-
-/* Compare bytes; describe the first difference. */
-static bool same_bytes(const char *what, const unsigned char *want, const unsigned char *got,
-		       ull n)
-{
-	ull i;
-
-	for (i = 0; i < n; i++)
-		if (want[i] != got[i])
-			return mismatch("%s: byte %llu of %llu is %#x, want %#x", what, i, n,
-					got[i], want[i]);
-	return true;
-}
-
-static const unsigned char *obj_name(const struct mobj *o)
-{
-	return (const unsigned char *)(o->nidx >= 0 ? names[o->nidx].f : o->fname);
-}
-
-/*
- * What an ioctl on a name (ADD, REMOVE, INFO, READ, WRITE) fails with before
- * it looks the name up, in the driver's order: a closed fd, an unreadable
- * argument, reserved fields set (or @bad_arg), a bad name (@nerr). 0 if none.
- */
-static int m_named_err(const struct op *op, bool badfd, bool bad_arg, int nerr)
-{
-	if (badfd)
-		return -EBADF;
-	if (op->argmode == 1)
-		return -EFAULT;
-	if (op->resv || bad_arg)
-		return -EINVAL;
-	return nerr;
-}
-
-/*
- * Predict the outcome of op from the model, compare it with *got (when got
- * is not NULL) and apply the predicted effects to the model.  Returns false
- * on a mismatch, with the explanation in g_why.
- */
-static bool m_step(const struct op *op, const struct outcome *got)
-{
-	int c = op_cred(op);
-	bool badfd = op->via && M.slot[op->via - 1] < 0;
-	int nerr = names[op->name].err;
-	struct mobj *o = op->name < nvalid ? M.byname[op->name] : NULL;
-	struct mfile *f = m_slot(op->slot % NSLOTS);
-	struct mmapm *mp = &M.map[op->mslot % NMAPS];
-	sll erc = 0;
-	ull done, i;
-
-#define RET(e) do { erc = (e); goto rc_only; } while (0)
-#define RET_IF(e) do { erc = (e); if (erc) goto rc_only; } while (0)
-#define OK_RC(e) do { erc = (e); if (got && got->rc != erc) goto rc_only; } while (0)
-#define CHK(cond, ...) do { if (got && !(cond)) return mismatch(__VA_ARGS__); } while (0)
-
-	switch (op->kind) {
-	case K_ADD: {
-		ull size = op->a;
-
-		RET_IF(m_named_err(op, badfd, op->flags & ~WMS_ADD_EXCL, nerr));
-		if (o && (op->flags & WMS_ADD_EXCL))
-			RET(-EEXIST);
-		if (o) {
-			if (!m_perm(o, c, 4)) {
-				COV(C_EXIST_NOREAD);
-				RET(-EACCES);
-			}
-			if (op->argmode == 2)
-				RET(-EFAULT);
-			OK_RC(0);
-			CHK(got->o.add.size == o->size && got->o.add.flags == 0 &&
-			    !got->o.add.reserved[0] && !got->o.add.reserved[1],
-			    "ADD of an existing entry: size %llu flags %#x reserved %#llx/%#llx, want size %llu flags 0 reserved 0",
-			    (ull)got->o.add.size, got->o.add.flags, (ull)got->o.add.reserved[0],
-			    (ull)got->o.add.reserved[1], o->size);
-			return true;
-		}
-		if (size > M.lim[L_SIZE])
-			RET(-EFBIG);
-		if (over((ull)M.nlive, 1, M.lim[L_ENT])) {
-			COV(C_ENT_NOSPC);
-			RET(-ENOSPC);
-		}
-		if (over(M.total, size, M.lim[L_TOTAL])) {
-			ull dead = 0;
-
-			for (i = 0; i < NSLOTS; i++)
-				if (m_slot((int)i) && m_slot((int)i)->obj && !m_slot((int)i)->obj->live)
-					dead = 1;
-			for (i = 0; i < NMAPS; i++)
-				if (M.map[i].used && !M.map[i].obj->live)
-					dead = 1;
-			COV(C_TOTAL_NOSPC);
-			if (!size)
-				COV(C_SIZE0_NOSPC);
-			if (dead) {
-				/* would it fit without the removed entries' bytes? */
-				ull live = M.base_bytes;
-				int k;
-
-				for (k = 0; k < M.nlive; k++)
-					if (M.live[k]->cred >= 0)
-						live += M.live[k]->size;
-				if (!over(live, size, M.lim[L_TOTAL]))
-					COV(C_DEAD_NOSPC);
-			}
-			RET(-ENOSPC);
-		}
-		if (c && over(M.ubytes[c], size, M.lim[L_USER])) {
-			COV(C_USER_NOSPC);
-			if (!size)
-				COV(C_SIZE0_NOSPC);
-			RET(-ENOSPC);
-		}
-		if (op->argmode == 2)
-			RET(-EFAULT);
-		OK_RC(0);
-		CHK(got->o.add.size == size && got->o.add.flags == WMS_ADD_CREATED &&
-		    !got->o.add.reserved[0] && !got->o.add.reserved[1],
-		    "ADD creating: size %llu flags %#x reserved %#llx/%#llx, want size %llu flags CREATED reserved 0",
-		    (ull)got->o.add.size, got->o.add.flags, (ull)got->o.add.reserved[0],
-		    (ull)got->o.add.reserved[1], size);
-		o = calloc(1, sizeof(*o));
-		o->data = calloc(1, size ? size : 1);
-		if (!o || !o->data) {
-			fprintf(stderr, "wms_fuzz: out of memory\n");
-			exit(2);
-		}
-		o->seq = ++M.nextseq;
-		o->size = size;
-		o->nidx = op->name;
-		o->uid = creds[c].uid;
-		o->gid = creds[c].gid;
-		o->mode = (op->mode & 0777) ? (op->mode & 0777) : 0600;
-		o->cred = c;
-		o->live = true;
-		o->ct0 = got ? got->t0 : 0;
-		o->ct1 = got ? got->t1 : ~0ULL;
-		if (!size)
-			COV(C_SIZE0);
-		M.live[M.nlive++] = o;
-		M.byname[op->name] = o;
-		M.total += size;
-		if (c)
-			M.ubytes[c] += size;
-		M.nobjs++;
-		return true;
-	}
-	case K_REMOVE:
-		RET_IF(m_named_err(op, badfd, false, nerr));
-		if (!o)
-			RET(-ENOENT);
-		if (c && creds[c].uid != o->uid) {
-			COV(C_REMOVE_EPERM);
-			RET(-EPERM);
-		}
-		OK_RC(0);
-		m_unlink(o);
-		return true;
-	case K_INFO:
-		RET_IF(m_named_err(op, badfd, false, nerr));
-		if (!o)
-			RET(-ENOENT);
-		if (op->argmode == 2)
-			RET(-EFAULT);
-		OK_RC(0);
-		if (got) {
-			const struct wms_info *in = &got->o.info;
-
-			CHK(in->size == o->size && in->uid == o->uid && in->gid == o->gid &&
-			    in->mode == o->mode && in->attached == o->attached,
-			    "INFO: size %llu uid %u gid %u mode %#o attached %u, want size %llu uid %u gid %u mode %#o attached %u",
-			    (ull)in->size, in->uid, in->gid, in->mode, in->attached,
-			    o->size, o->uid, o->gid, o->mode, o->attached);
-			CHK(in->ctime_ns >= o->ct0 && in->ctime_ns <= o->ct1,
-			    "INFO: ctime_ns %llu outside the ADD call [%llu, %llu]",
-			    (ull)in->ctime_ns, o->ct0, o->ct1);
-			CHK(!in->reserved[0] && !in->reserved[1] && !in->reserved[2] && !in->reserved[3],
-			    "INFO: reserved fields not zeroed");
-		}
-		return true;
-	case K_READ:
-	case K_WRITE: {
-		ull end;
-
-		RET_IF(m_named_err(op, badfd, false, nerr));
-		if (__builtin_add_overflow(op->a, op->b, &end))
-			RET(-EINVAL);
-		if (!o)
-			RET(-ENOENT);
-		if (!m_perm(o, c, op->kind == K_READ ? 4 : 2))
-			RET(-EACCES);
-		if (op->kind == K_READ) {
-			done = op->a >= o->size ? 0 : min_u(op->b, o->size - op->a);
-			if (done && (op->bufkind == 1 || (op->bufkind == 2 && op->part < done)))
-				RET(-EFAULT);
-			if (op->argmode == 2)
-				RET(-EFAULT);
-			OK_RC(0);
-			CHK(got->o.io.len == done, "READ: len out %llu, want %llu",
-			    (ull)got->o.io.len, done);
-			if (got && done && !same_bytes("READ data", o->data + op->a, got->data, done))
-				return false;
-			CHK(!got->canary_bad, "READ wrote past the %llu bytes it reported (byte +%u)",
-			    done, got->canary_bad - 1);
-			return true;
-		}
-		if (op->a > o->size || op->b > o->size - op->a)
-			RET(-EFBIG);
-		if (!op->b)
-			RET(0);
-		if (op->bufkind == 1 || (op->bufkind == 2 && op->part < op->b))
-			RET(-EFAULT);
-		if (op->argmode == 2)
-			RET(-EFAULT);
-		OK_RC(0);
-		CHK(got->o.io.len == op->b, "WRITE: len out %llu, want %llu",
-		    (ull)got->o.io.len, (ull)op->b);
-		fill(o->data + op->a, op->b, op->dseed);
-		return true;
-	}
-	case K_LIST: {
-		ull start = op->acc ? M.wpos : 0, n = 0;
-		int first = 0;
-		const struct wms_list_entry *rec;
-
-		if (badfd)
-			RET(-EBADF);
-		if (op->argmode == 1)
-			RET(-EFAULT);
-		if (op->resv || !op->count)
-			RET(-EINVAL);
-		while (first < M.nlive && M.live[first]->seq <= start)
-			first++;
-		n = min_u((ull)(M.nlive - first), op->count);
-		if (n && op->bufkind == 1)
-			RET(-EFAULT);
-		if (op->argmode == 2)
-			RET(-EFAULT);
-		OK_RC(0);
-		CHK(got->o.list.count == n && got->o.list.total == (ull)M.nlive,
-		    "LIST from %s: count %u total %llu, want count %llu total %d",
-		    op->acc ? "the walk's cursor" : "0", got->o.list.count,
-		    (ull)got->o.list.total, n, M.nlive);
-		CHK(!got->o.list.reserved0 && !got->o.list.reserved[0] && !got->o.list.reserved[1],
-		    "LIST: reserved fields not zeroed");
-		CHK(!got->canary_bad, "LIST wrote records past count");
-		for (i = 0; got && i < n; i++) {
-			const struct mobj *e = M.live[first + i];
-			const unsigned char *want = obj_name(e);
-			size_t wl = strnlen((const char *)want, NAME_LEN);
-
-			rec = (const struct wms_list_entry *)got->data + i;
-			CHK(!memcmp(rec->name, want, wl + 1) && rec->size == e->size &&
-			    rec->uid == e->uid && rec->gid == e->gid && rec->mode == e->mode &&
-			    !rec->reserved,
-			    "LIST record %llu: \"%.40s\" size %llu uid %u gid %u mode %#o reserved %u, want \"%s\" size %llu uid %u gid %u mode %#o",
-			    i, rec->name, (ull)rec->size, rec->uid, rec->gid, rec->mode, rec->reserved,
-			    e->nidx >= 0 ? names[e->nidx].label : e->fname, e->size, e->uid, e->gid,
-			    e->mode);
-		}
-		if (!n && op->acc && start)
-			COV(C_WALK_END);
-		M.wpos = n ? M.live[first + n - 1]->seq : start;
-		return true;
-	}
-	case K_ATTACH:
-		if (!f)
-			RET(-EBADF);
-		if (op->argmode == 1)
-			RET(-EFAULT);
-		if (op->resv)
-			RET(-EINVAL);
-		if (nerr)
-			RET(nerr);
-		if (f->obj)
-			RET(-EBUSY);
-		if (!o)
-			RET(-ENOENT);
-		if (!m_perm(o, c, 4))
-			RET(-EACCES);
-		OK_RC(0);
-		if (op->ctx >= CTX_FORK)
-			COV(C_CHILD_ATTACH);
-		f->obj = o;
-		f->writable = m_perm(o, c, 2);
-		f->pos = 0;
-		o->attached++;
-		return true;
-	case K_APROBE: {
-		bool w;
-
-		if (op->resv)
-			RET(-EINVAL);
-		if (nerr)
-			RET(nerr);
-		if (!o)
-			RET(-ENOENT);
-		if (!m_perm(o, c, 4))
-			RET(-EACCES);
-		OK_RC(0);
-		w = m_perm(o, c, 2);
-		if (got) {
-			sll want_map = !o->size ? -EINVAL : w ? 0 : -EACCES;
-			sll want_rd = (sll)min_u(64, o->size);
-
-			CHK(got->r[0] == (w ? 0 : -EACCES),
-			    "attached file (write permission %s): write(fd, buf, 0) -> %s, want %s",
-			    w ? "yes" : "no", rstr(got->r[0]), rstr(w ? 0 : -EACCES));
-			CHK(got->r[1] == want_map, "attached file (size %llu, write permission %s): mmap(RW, MAP_SHARED) -> %s, want %s",
-			    o->size, w ? "yes" : "no", rstr(got->r[1]), rstr(want_map));
-			CHK(got->r[2] == want_rd, "attached file: read(fd, 64) at 0 -> %s, want %lld",
-			    rstr(got->r[2]), want_rd);
-			if (!same_bytes("read() of the attached file", o->data, got->data, (ull)want_rd))
-				return false;
-			CHK(got->r[3] == 0 && got->r[4] == o->attached + 1,
-			    "INFO while attached: %s attached %lld, want 0 attached %u",
-			    rstr(got->r[3]), got->r[4], o->attached + 1);
-		}
-		return true;
-	}
-	case K_BADCMD:
-		RET(badfd ? -EBADF : -ENOTTY);
-	case K_OPEN: {
-		int k;
-
-		m_close_slot(op->slot);
-		for (k = 0; k < NFILES; k++)
-			if (!M.files[k].refs)
-				break;
-		memset(&M.files[k], 0, sizeof(M.files[k]));
-		M.files[k].refs = 1;
-		M.files[k].acc = op->acc % 3;
-		M.slot[op->slot] = k;
-		RET(0);
-	}
-	case K_CLOSE:
-		if (!f)
-			RET(-EBADF);
-		m_close_slot(op->slot);
-		RET(0);
-	case K_DUP:
-		if (!f)
-			RET(-EBADF);
-		if (op->slot != op->slot2) {
-			m_close_slot(op->slot2);
-			M.slot[op->slot2] = M.slot[op->slot];
-			f->refs++;
-		}
-		RET(0);
-	case K_FREAD:
-	case K_PREAD:
-	case K_FWRITE:
-	case K_PWRITE: {
-		bool rd = op->kind == K_FREAD || op->kind == K_PREAD;
-		bool positional = op->kind == K_PREAD || op->kind == K_PWRITE;
-		ull pos;
-
-		if (positional && (sll)op->a < 0)
-			RET(-EINVAL);
-		if (!f)
-			RET(-EBADF);
-		if (rd ? !m_can_read(f) : !m_can_write(f)) {
-			if (!rd && f->obj)
-				COV(C_RO_FILE);
-			RET(-EBADF);
-		}
-		pos = positional ? op->a : (ull)f->pos;
-		if ((sll)(pos + op->b) < 0)
-			RET(-EINVAL);	/* rw_verify_area */
-		if (!f->obj)
-			RET(-EBADFD);
-		o = f->obj;
-		if (!o->live)
-			COV(C_DEAD_IO);
-		if (f->refs > 1)
-			COV(C_DUP_SHARED);
-		if (rd) {
-			done = pos >= o->size ? 0 : min_u(op->b, o->size - pos);
-			if (done && (op->bufkind == 1 || (op->bufkind == 2 && op->part < done)))
-				RET(-EFAULT);
-			OK_RC((sll)done);
-			if (got && done && !same_bytes(kname[op->kind], o->data + pos, got->data, done))
-				return false;
-			CHK(!got->canary_bad, "%s wrote past the %llu bytes it returned",
-			    kname[op->kind], done);
-			if (!positional)
-				f->pos += (sll)done;
-			return true;
-		}
-		if (!f->writable) {
-			COV(C_NOWRITE_FILE);
-			RET(-EACCES);
-		}
-		if (pos > o->size || op->b > o->size - pos)
-			RET(-EFBIG);
-		if (!op->b)
-			RET(0);
-		if (op->bufkind == 1 || (op->bufkind == 2 && op->part < op->b))
-			RET(-EFAULT);
-		OK_RC((sll)op->b);
-		fill(o->data + pos, op->b, op->dseed);
-		if (!positional)
-			f->pos += (sll)op->b;
-		return true;
-	}
-	case K_LSEEK: {
-		sll off = (sll)op->a, np;
-		ull eof;
-
-		if (!f)
-			RET(-EBADF);
-		if (op->mode > SEEK_HOLE)
-			RET(-EINVAL);
-		if (!f->obj)
-			RET(-EBADFD);
-		eof = f->obj->size;
-		if (op->mode == SEEK_DATA || op->mode == SEEK_HOLE)
-			COV(C_SEEK_DATA);
-		switch (op->mode) {
-		case SEEK_SET:
-			np = off;
-			break;
-		case SEEK_CUR:
-			if (!off)
-				RET(f->pos);
-			np = (sll)((ull)f->pos + (ull)off);
-			break;
-		case SEEK_END:
-			np = (sll)((ull)off + eof);
-			break;
-		case SEEK_DATA:
-			if ((ull)off >= eof)
-				RET(-ENXIO);
-			np = off;
-			break;
-		default:	/* SEEK_HOLE */
-			if ((ull)off >= eof)
-				RET(-ENXIO);
-			np = (sll)eof;
-			break;
-		}
-		if (np < 0 || (ull)np > eof)
-			RET(-EINVAL);
-		f->pos = np;
-		RET(np);
-	}
-	case K_MMAP: {
-		ull nr, pg, np;
-		bool shared = op->flags != MAP_PRIVATE, maywrite;
-
-		m_unmap(op->mslot);
-		if (op->a & (PG - 1))
-			RET(-EINVAL);
-		if (!f)
-			RET(-EBADF);
-		if (!op->b)
-			RET(-EINVAL);
-		maywrite = m_can_write(f);
-		if (shared && (op->mode & PROT_WRITE) && !m_can_write(f)) {
-			if (f->obj)
-				COV(C_RO_FILE);
-			RET(-EACCES);
-		}
-		if (!m_can_read(f))
-			RET(-EACCES);
-		if (!f->obj)
-			RET(-EBADFD);
-		if (!shared)
-			RET(-EINVAL);
-		o = f->obj;
-		nr = (o->size + PG - 1) / PG;
-		pg = op->a / PG;
-		np = (op->b + PG - 1) / PG;
-		if (pg >= nr || np > nr - pg)
-			RET(-EINVAL);
-		if (!f->writable) {
-			if (op->mode & PROT_WRITE) {
-				COV(C_NOWRITE_FILE);
-				RET(-EACCES);
-			}
-			maywrite = false;
-		}
-		OK_RC(0);
-		mp->used = true;
-		mp->obj = o;
-		mp->pg = pg;
-		mp->np = np;
-		mp->prot = (int)op->mode;
-		mp->maywrite = maywrite;
-		o->maps++;
-		return true;
-	}
-	case K_MUNMAP:
-		m_unmap(op->mslot);
-		RET(0);
-	case K_MPROTECT:
-		if ((op->mode & PROT_WRITE) && !mp->maywrite) {
-			COV(C_MPROTECT_EACCES);
-			RET(-EACCES);
-		}
-		OK_RC(0);
-		mp->prot = (int)op->mode;
-		return true;
-	case K_MCHECK: {
-		static unsigned char img[IOSZ];
-		ull base = mp->pg * PG, len = mp->np * PG;
-
-		if (!mp->obj->live)
-			COV(C_DEAD_MAP);
-		OK_RC(0);
-		if (!got)
-			return true;
-		memset(img, 0, len);
-		if (base < mp->obj->size)
-			memcpy(img, mp->obj->data + base, min_u(len, mp->obj->size - base));
-		CHK(got->ndata == len, "mapping check: %u bytes, want %llu", got->ndata, len);
-		return same_bytes("mapping contents", img, got->data, len);
-	}
-	case K_MSTORE:
-		if (!mp->obj->live)
-			COV(C_DEAD_MAP);
-		OK_RC(0);
-		fill(mp->obj->data + mp->pg * PG + op->a, op->b, op->dseed);
-		return true;
-	case K_SETPARAM:
-		OK_RC(0);
-		M.lim[op->pidx] = param_abs(op->pidx, op->a);
-		return true;
-	}
-	return true;
-
-rc_only:
-	CHK(got->rc == erc, "result %s, want %s", rstr(got->rc), rstr(erc));
-	return true;
-#undef RET
-#undef RET_IF
-#undef OK_RC
-#undef CHK
-}
 
 /* ------------------------------------------------------------------ */
 /* Generator                                                           */
@@ -1816,7 +978,7 @@ static ull gen_size(int c)
 	} else if (r < 77) {
 		switch (rn(3)) {
 		case 0:
-			b = M.lim[L_SIZE];
+			b = M.lim[L_SIZE];	/* the size asked counts */
 			break;
 		case 1:
 			b = room(M.total, M.lim[L_TOTAL]);
@@ -1825,6 +987,9 @@ static ull gen_size(int c)
 			b = c ? room(M.ubytes[c], M.lim[L_USER]) : room(M.total, M.lim[L_TOTAL]);
 			break;
 		}
+		/* Byte limits count whole pages: their edge is a page boundary. */
+		if (b != M.lim[L_SIZE] && pct(50))
+			b -= b % m_charge(1);
 		s = b + rn(3) - 1;
 		if (b == 0 && s == ~0ULL)
 			s = 0;
@@ -1963,7 +1128,8 @@ static bool gen_kind(struct op *op, int kind)
 		 * Over a byte limit lowered below what is in use, an empty
 		 * entry is refused too: ask for one often enough to see it.
 		 */
-		if ((M.total > M.lim[L_TOTAL] || (c && M.ubytes[c] > M.lim[L_USER])) && pct(25))
+		if ((M.total > M.lim[L_TOTAL] || (c && M.ubytes[c] > M.lim[L_USER]) ||
+		     (c && M.uents[c] >= M.lim[L_UENT])) && pct(25))
 			op->a = 0;
 		op->flags = pct(70) ? 0 : pct(65) ? WMS_ADD_EXCL :
 			    (uint32_t[]){ WMS_ADD_CREATED, 2, 1u << 30, 0xffffffffu,
@@ -2209,6 +1375,10 @@ static bool gen_kind(struct op *op, int kind)
 		case L_TOTAL:
 			S = M.total - M.base_bytes;
 			op->a = (ull[]){ S ? S - 1 : 0, S, S + 1, S + 5000, S + 3 * PG }[rn(5)];
+			break;
+		case L_UENT:
+			S = M.uents[1 + rn(NW)];
+			op->a = (ull[]){ 0, S, S + 1, S + 2, 1024 }[rn(5)];
 			break;
 		default:
 			op->a = (ull[]){ 0, 1, 5000, 3 * PG, 100000 }[rn(5)];
@@ -2560,15 +1730,31 @@ static bool read_counters(ull *entries, ull *bytes)
 
 static bool g_have_counters, g_have_proc;
 
+/* The files of M.ctr[] in STAT_DIR, in its order; compared with /proc. */
+static const char *const ctr_file[CT_N] = {
+	"peak_bytes", "adds", "removes", "failed_adds/EPERM", "failed_adds/EINVAL",
+	"failed_adds/ENAMETOOLONG", "failed_adds/EEXIST", "failed_adds/EFBIG",
+	"failed_adds/ENOSPC", "failed_adds/ENOMEM",
+};
+static bool g_have_ctr[CT_N];
+
+static bool read_ctr(int k, ull *v)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), STAT_DIR "%s", ctr_file[k]);
+	return read_file_ull(path, v);
+}
+
 /*
  * /proc/driver/wms as README.md describes it: a header line, then per entry
- * in creation order "name size uid gid mode attached", the name with space,
- * tab, newline and backslash as \ooo.  (Attached counts of entries the
- * fuzzer did not make are not known to the model.)
+ * in creation order "name size uid gid mode attached", the name with every
+ * byte outside 0x21..0x7e, and the backslash, as \ooo (ABI v2).  (Attached
+ * counts of entries the fuzzer did not make are not known to the model.)
  */
 static bool check_proc(void)
 {
-	static char buf[1 << 17], want[1024];
+	static char buf[1 << 17], want[4 * NAME_LEN + 128];
 	size_t len = 0, wl;
 	ssize_t r;
 	char *p, *nl;
@@ -2591,7 +1777,7 @@ static bool check_proc(void)
 		size_t i;
 
 		for (wl = 0, i = 0; n[i] && i < NAME_LEN; i++) {
-			if (n[i] == ' ' || n[i] == '\t' || n[i] == '\n' || n[i] == '\\')
+			if (n[i] < 0x21 || n[i] > 0x7e || n[i] == '\\')
 				wl += (size_t)sprintf(want + wl, "\\%03o", n[i]);
 			else
 				want[wl++] = (char)n[i];
@@ -2613,10 +1799,20 @@ static bool check_proc(void)
 
 static bool check_counters(bool with_proc)
 {
-	ull ent, bytes;
+	ull ent, bytes, v;
+	int k;
 
 	if (with_proc && g_have_proc && !check_proc())
 		return false;
+	for (k = 0; with_proc && k < CT_N; k++) {
+		if (!g_have_ctr[k])
+			continue;
+		if (!read_ctr(k, &v))
+			return mismatch("cannot read " STAT_DIR "%s", ctr_file[k]);
+		if (v != M.ctr[k])
+			return mismatch("counter " STAT_DIR "%s=%llu, want %llu", ctr_file[k], v,
+					M.ctr[k]);
+	}
 	if (!g_have_counters)
 		return true;
 	if (!read_counters(&ent, &bytes))
@@ -2652,32 +1848,6 @@ static int remove_pool(void)
 	return n;
 }
 
-static void free_model(void)
-{
-	int i, k;
-
-	for (i = 0; i < NSLOTS; i++)
-		m_close_slot(i);
-	for (i = 0; i < NMAPS; i++)
-		m_unmap(i);
-	for (i = 0; i < M.nlive; i++) {
-		struct mobj *o = M.live[i];
-
-		if (o->cred < 0) {
-			free(o);
-		} else {
-			o->live = false;
-			for (k = 0; k < MAXNAMES; k++)
-				if (M.byname[k] == o)
-					M.byname[k] = NULL;
-			m_release(o);
-		}
-	}
-	M.nlive = 0;
-	if (M.nobjs)
-		diag("warning: %d model objects still referenced after reset", M.nobjs);
-}
-
 /*
  * A clean start: no fd, no mapping, no pool name in the registry; the model
  * holds what else is there (foreign entries, and bytes of removed entries
@@ -2703,7 +1873,7 @@ static bool reset_world(bool quiet)
 	}
 	E.walk = 0;
 	remove_pool();
-	free_model();
+	m_free();
 	memset(&M, 0, sizeof(M));
 	for (s = 0; s < NSLOTS; s++)
 		M.slot[s] = -1;
@@ -2720,8 +1890,6 @@ static bool reset_world(bool quiet)
 		if (!l.count)
 			break;
 		for (i = 0; i < l.count; i++) {
-			struct mobj *o;
-
 			if (is_pool_name(recs[i].name) >= 0) {
 				diag("error: pool name still registered after removal");
 				return false;
@@ -2730,25 +1898,17 @@ static bool reset_world(bool quiet)
 				diag("error: too many foreign entries");
 				return false;
 			}
-			o = calloc(1, sizeof(*o));
-			memcpy(o->fname, recs[i].name, NAME_LEN);
-			o->seq = ++M.nextseq;
-			o->size = recs[i].size;
-			o->uid = recs[i].uid;
-			o->gid = recs[i].gid;
-			o->mode = recs[i].mode;
-			o->nidx = -1;
-			o->cred = -1;
-			o->live = true;
-			M.live[M.nlive++] = o;
-			fsum += o->size;
-			for (p = 1; p < NCRED; p++)
-				if (creds[p].uid == o->uid)
-					M.ubytes[p] += o->size;
+			m_import(&recs[i]);
+			fsum += m_charge(recs[i].size);
 		}
 	}
 	g_have_counters = read_counters(&ent, &bytes);
 	g_have_proc = !access("/proc/driver/wms", R_OK);
+	for (p = 0; p < CT_N; p++) {
+		g_have_ctr[p] = read_ctr(p, &M.ctr[p]);
+		if (!g_have_ctr[p] && !quiet)
+			diag("note: no " STAT_DIR "%s: not checked", ctr_file[p]);
+	}
 	if (!g_have_counters) {
 		bytes = fsum;
 		if (!quiet)
@@ -3172,6 +2332,8 @@ static void choose_limits(void)
 	L_rel[L_SIZE] = (ull[]){ 3 * PG, 3 * PG + 1 + rn(PG), 4 * PG, 8 * PG, 40000 }[rn(5)];
 	L_rel[L_TOTAL] = 16 * 1024 + rn(100 * 1024);
 	L_rel[L_USER] = 8 * 1024 + rn(40 * 1024);
+	/* Low enough to bind before max_user_bytes (2 to 12 pages) does. */
+	L_rel[L_UENT] = (ull[]){ 1, 2, 2, 3, 3, 4, 6, 1024 }[rn(8)];
 }
 
 int main(int argc, char **argv)
@@ -3285,8 +2447,8 @@ int main(int argc, char **argv)
 	start_workers();
 
 	if (lowered)
-		diag("limits for the run: max_entries=baseline+%llu max_entry_size=%llu max_total_bytes=baseline+%llu max_user_bytes=%llu (restored at exit)",
-		     L_rel[L_ENT], L_rel[L_SIZE], L_rel[L_TOTAL], L_rel[L_USER]);
+		diag("limits for the run: max_entries=baseline+%llu max_entry_size=%llu max_total_bytes=baseline+%llu max_user_bytes=%llu max_user_entries=%llu (restored at exit)",
+		     L_rel[L_ENT], L_rel[L_SIZE], L_rel[L_TOTAL], L_rel[L_USER], L_rel[L_UENT]);
 	t0 = mono();
 	g_deadline = secs > 0 ? t0 + secs : 1e300;
 	run(RM_MAIN, nops, NULL, NULL, &res);
@@ -3394,7 +2556,7 @@ int main(int argc, char **argv)
 			/* Everything the run made is freed: the counters are back at the baseline. */
 			ull ent, bytes;
 
-			free_model();
+			m_free();
 			if (g_have_counters && read_counters(&ent, &bytes) &&
 			    (ent != M.base_entries || bytes != M.base_bytes)) {
 				diag("DIVERGENCE: after cleanup the counters show entries=%llu bytes=%llu, want %llu and %llu",
