@@ -347,10 +347,13 @@ bool m_step(const struct op *op, const struct outcome *got)
 	case K_ADD: {
 		ull size = op->a;
 
-		RET_IF(m_named_err(op, badfd, op->flags & ~WMS_ADD_EXCL, 0));
-		/* ADD makes sure it can report its result before anything else. */
-		if (op->argmode == 2)
+		/*
+		 * ADD makes sure it can report its result as part of its
+		 * copy-in, before the reserved fields and flags are checked.
+		 */
+		if (!badfd && op->argmode == 2)
 			RET(-EFAULT);
+		RET_IF(m_named_err(op, badfd, op->flags & ~WMS_ADD_EXCL, 0));
 		RET_IF(m_add_failed(nerr));
 		if (o && (op->flags & WMS_ADD_EXCL))
 			RET(m_add_failed(-EEXIST));
