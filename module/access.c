@@ -155,7 +155,7 @@ static int wms_pin_range(struct wms_entry *entry, unsigned long ubuf,
 	pin->pages = pin->stack;
 	if (pin->nr > WMS_PIN_BATCH) {
 		pin->pages = kvmalloc_array(pin->nr, sizeof(*pin->pages),
-					    GFP_KERNEL | __GFP_NOWARN);
+					    GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 		if (!pin->pages)
 			return -EBUSY;
 	}
@@ -179,20 +179,31 @@ static int wms_pin_range(struct wms_entry *entry, unsigned long ubuf,
 /*
  * wms_pin_range(), and once more after faulting the range in without any
  * lock held (where a fault may wait as long as the caller makes it).
+ *
+ * Return: 0 with every page pinned; -EFAULT if some byte of the range is
+ * not accessible (the call fails: nothing to bounce); -EBUSY to copy
+ * through a kernel buffer instead (the range maps the entry, no memory for
+ * the page array, or a page that cannot be pinned without a fault, such as
+ * one fork left copy-on-write); -EINTR on a fatal signal.
  */
 static int wms_pin_user(struct wms_entry *entry, void __user *buf, size_t len,
 			bool to_user, struct wms_pin *pin)
 {
 	unsigned int gup_flags = to_user ? FOLL_WRITE : 0;
+	/* find_vma() wants the address as the page tables see it. */
+	unsigned long start = untagged_addr((unsigned long)buf);
 	int err;
 
-	err = wms_pin_range(entry, (unsigned long)buf, len, gup_flags, pin);
+	if (!access_ok(buf, len))
+		return -EFAULT;
+	err = wms_pin_range(entry, start, len, gup_flags, pin);
 	if (err != -EFAULT)
 		return err;
 	if (to_user ? fault_in_safe_writeable(buf, len) :
 		      fault_in_readable(buf, len))
 		return -EFAULT;
-	return wms_pin_range(entry, (unsigned long)buf, len, gup_flags, pin);
+	err = wms_pin_range(entry, start, len, gup_flags, pin);
+	return err == -EFAULT ? -EBUSY : err;
 }
 
 /* Copy between the entry's data and pinned pages; data_lock is held. */
@@ -204,7 +215,11 @@ static void wms_copy_pinned(void *data, const struct wms_pin *pin, size_t len,
 
 	for (i = 0; len; i++) {
 		size_t chunk = min_t(size_t, len, PAGE_SIZE - skip);
-		void *page = kmap_local_page(pin->pages[i]);
+		void *page;
+
+		/* Up to max_entry_size bytes: data_lock is a sleeping lock. */
+		cond_resched();
+		page = kmap_local_page(pin->pages[i]);
 
 		if (to_user)
 			memcpy(page + skip, data, chunk);
@@ -260,7 +275,7 @@ ssize_t wms_data_read(struct wms_entry *entry, void __user *buf, u64 offset,
 		wms_pin_release(&pin, pin.nr, !err);
 		return err ?: done;
 	}
-	if (err == -EINTR)
+	if (err != -EBUSY)
 		return err;
 
 	/* A snapshot under the lock, copied out after it. */
@@ -307,7 +322,7 @@ int wms_data_write(struct wms_entry *entry, u64 offset,
 		wms_pin_release(&pin, pin.nr, false);
 		return err;
 	}
-	if (err == -EINTR)
+	if (err != -EBUSY)
 		return err;
 
 	/* The whole source first, so that a fault in it changes nothing. */

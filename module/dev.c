@@ -513,6 +513,7 @@ static const struct file_operations wms_fops = {
 	.write = wms_file_write,
 	.llseek = wms_file_llseek,
 	.mmap = wms_file_mmap,
+	.fsync = noop_fsync,
 };
 
 /**

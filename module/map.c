@@ -17,7 +17,9 @@
 #include <linux/anon_inodes.h>
 #include <linux/err.h>
 #include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
 
 #include "compat.h"
 #include "map.h"
@@ -37,8 +39,21 @@ static vm_fault_t wms_map_fault(struct vm_fault *vmf)
 	return 0;
 }
 
+/*
+ * Without it, a write fault would stamp the mapping's file with
+ * file_update_time(): that file's inode is the anon inode that every
+ * eventfd, epoll and timerfd shares, so any user could time other users'
+ * writes. The page needs no preparing: lock it, as the caller expects.
+ */
+static vm_fault_t wms_map_mkwrite(struct vm_fault *vmf)
+{
+	lock_page(vmf->page);
+	return VM_FAULT_LOCKED;
+}
+
 static const struct vm_operations_struct wms_vm_ops = {
 	.fault = wms_map_fault,
+	.page_mkwrite = wms_map_mkwrite,
 };
 
 /**
@@ -67,6 +82,8 @@ static int wms_map_release(struct inode *inode, struct file *file)
 static const struct file_operations wms_map_fops = {
 	.owner = THIS_MODULE,
 	.release = wms_map_release,
+	/* msync(MS_SYNC): the data is memory, always in sync. */
+	.fsync = noop_fsync,
 };
 
 /**
