@@ -54,8 +54,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -1216,6 +1218,57 @@ static const char *memmove_bad(const unsigned char *got, const unsigned char *p0
 		return why;
 	}
 	return NULL;
+}
+
+/*
+ * A mapping's stores leave no trace outside the entry, and syncing it
+ * works. The mapping hangs on an anonymous-inode file, whose inode every
+ * eventfd, epoll and timerfd of the system shares: a write fault that
+ * stamped that file's mtime (file_update_time(), which the kernel calls
+ * when a VMA has no page_mkwrite) would let any user time another user's
+ * stores through its own eventfd. And msync(MS_SYNC) and fsync() succeed.
+ */
+TEST_F(hostile, mapping_writes_leave_no_trace)
+{
+	size_t ps = page_size(), size = 4 * ps, i;
+	struct timespec nap = { 0, 50 * 1000 * 1000 };
+	struct stat before, after;
+	int afd, efd;
+	char *m;
+
+	ASSERT_EQ(0, w_add(self->fd, NM("m"), size, WMS_ADD_EXCL, 0600, NULL));
+	afd = open_attached(NM("m"));
+	ASSERT_LE(0, afd) TH_LOG("ATTACH: %s", errname(afd));
+	m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, afd, 0);
+	ASSERT_TRUE(m != MAP_FAILED) TH_LOG("mmap: %s", strerror(errno));
+	efd = eventfd(0, EFD_CLOEXEC);
+	ASSERT_LE(0, efd);
+	ASSERT_EQ(0, fstat(efd, &before));
+	/* Past the coarse clock's tick, so that a stamp would show. */
+	nanosleep(&nap, NULL);
+	for (i = 0; i < size; i += ps) {
+		(void)*(volatile char *)(m + i);	/* a read fault first */
+		m[i] = (char)(i / ps + 1);		/* then a write fault */
+	}
+	ASSERT_EQ(0, fstat(efd, &after));
+	EXPECT_TRUE(before.st_mtim.tv_sec == after.st_mtim.tv_sec &&
+		    before.st_mtim.tv_nsec == after.st_mtim.tv_nsec &&
+		    before.st_ctim.tv_nsec == after.st_ctim.tv_nsec)
+		TH_LOG("an eventfd's mtime/ctime moved from %lld.%09ld to %lld.%09ld when a wms mapping was written",
+		       (long long)before.st_mtim.tv_sec, before.st_mtim.tv_nsec,
+		       (long long)after.st_mtim.tv_sec, after.st_mtim.tv_nsec);
+	EXPECT_EQ(0, msync(m, size, MS_SYNC)) TH_LOG("msync(MS_SYNC): %s", strerror(errno));
+	EXPECT_EQ(0, msync(m, size, MS_ASYNC)) TH_LOG("msync(MS_ASYNC): %s", strerror(errno));
+	EXPECT_EQ(0, fsync(afd)) TH_LOG("fsync of the attached file: %s", strerror(errno));
+	for (i = 0; i < size; i += ps) {
+		char c = 0;
+
+		EXPECT_EQ(0, w_read(self->fd, NM("m"), i, &c, 1, NULL));
+		EXPECT_EQ((char)(i / ps + 1), c) TH_LOG("page %zu", i / ps);
+	}
+	munmap(m, size);
+	close(efd);
+	close(afd);
 }
 
 TEST_F_TIMEOUT(hostile, write_from_remapped_source, 60)
