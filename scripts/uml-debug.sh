@@ -5,9 +5,10 @@
 #
 # Builds a UML kernel from Debian's linux-source-6.1 (the tree kunit.sh uses)
 # in its own build directory, $WMS_CACHE/uml-debug-build, with KASAN,
-# KASAN_VMALLOC, PROVE_LOCKING (and so PROVE_RCU), DEBUG_KMEMLEAK, DEBUG_LIST
-# and fault injection (FAILSLAB, FAIL_PAGE_ALLOC, fail-nth, debugfs), and
-# wms.ko as a module of it (WMS_MODULE=1). Then boots it on a host directory
+# KASAN_VMALLOC, PROVE_LOCKING (and so PROVE_RCU), DEBUG_KMEMLEAK, DEBUG_LIST,
+# fault injection (FAILSLAB, FAIL_PAGE_ALLOC, fail-nth, debugfs) and
+# pattern-initialised stacks (INIT_STACK_ALL_PATTERN), and wms.ko as a
+# module of it (WMS_MODULE=1). Then boots it on a host directory
 # ($WMS_CACHE/uml-root, rebuilt each run: busybox, wms.ko, the static test
 # binaries, userspace-test/uml/test.sh as /test.sh) and runs wms_test,
 # wms_attach_test, wms_security_test, wmsctl_test.sh, wms_failnth_test,
