@@ -5,9 +5,10 @@
 #
 # Builds a UML kernel from Debian's linux-source-6.1 (the tree kunit.sh uses)
 # in its own build directory, $WMS_CACHE/uml-debug-build, with KASAN,
-# KASAN_VMALLOC, PROVE_LOCKING (and so PROVE_RCU), DEBUG_KMEMLEAK, DEBUG_LIST
-# and fault injection (FAILSLAB, FAIL_PAGE_ALLOC, fail-nth, debugfs), and
-# wms.ko as a module of it (WMS_MODULE=1). Then boots it on a host directory
+# KASAN_VMALLOC, PROVE_LOCKING (and so PROVE_RCU), DEBUG_KMEMLEAK, DEBUG_LIST,
+# fault injection (FAILSLAB, FAIL_PAGE_ALLOC, fail-nth, debugfs) and
+# pattern-initialised stacks (INIT_STACK_ALL_PATTERN), and wms.ko as a
+# module of it (WMS_MODULE=1). Then boots it on a host directory
 # ($WMS_CACHE/uml-root, rebuilt each run: busybox, wms.ko, the static test
 # binaries, userspace-test/uml/test.sh as /test.sh) and runs wms_test,
 # wms_attach_test, wms_security_test, wmsctl_test.sh, wms_failnth_test,
@@ -68,8 +69,15 @@ CONFIGS=(
 	HOSTFS DEVTMPFS DEVTMPFS_MOUNT PROC_FS PROC_SYSCTL SYSFS TMPFS SHMEM
 	BINFMT_ELF BINFMT_SCRIPT NET UNIX MODULES MODULE_UNLOAD CGROUPS MEMCG
 	MULTIUSER FUTEX EPOLL STDERR_CONSOLE TTY NULL_CHAN SYSCTL
+	INIT_STACK_ALL_PATTERN
 )
-# Must be off: kmemleak has to be on from boot. VMAP_STACK: 6.1's UML
+# INIT_STACK_ALL_PATTERN: every automatic variable starts as 0xfe bytes
+# (gcc's -ftrivial-auto-var-init=pattern) instead of zero as on Debian's
+# kernels (INIT_STACK_ALL_ZERO), so that a result returned before it is set
+# reaches the test as garbage, not as a 0 that looks like success.
+#
+# Must be off: kmemleak has to be on from boot. INIT_STACK_ALL_ZERO: the
+# default of the choice that the pattern replaces. VMAP_STACK: 6.1's UML
 # flushes a kernel range by unmapping and mapping again, on the host, every
 # page whose pte it ever changed (kernel ptes keep their "new page" bit), so
 # a vfree() whose purge covers the running task's vmalloc'ed stack leaves
@@ -77,7 +85,7 @@ CONFIGS=(
 # to_irq_stack() and the kernel loops in its SIGSEGV handler for ever (seen
 # after ~100 insmod/rmmod cycles: rmmod or do_free_init stuck in
 # __purge_vmap_area_lazy -> flush_tlb_kernel_range_common).
-CONFIGS_OFF=(DEBUG_KMEMLEAK_DEFAULT_OFF KUNIT VMAP_STACK)
+CONFIGS_OFF=(DEBUG_KMEMLEAK_DEFAULT_OFF KUNIT VMAP_STACK INIT_STACK_ALL_ZERO)
 
 # ---------------------------------------------------------------------------
 patch_tree() {

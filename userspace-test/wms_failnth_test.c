@@ -38,13 +38,19 @@
  *                  events (failed ones only), and each failing the call or
  *                  absorbed as the code says.
  *   failnth_pages  pass 3: fail_page_alloc for every page allocation:
- *                  checked as above and counted; the data's pages are told
- *                  apart by their place after the data hook.
+ *                  each run checked as above on its own (the kernel's own
+ *                  page allocations come and go between runs, so a point's
+ *                  number is not its identity here: see data_place()), and
+ *                  each of the new entry's data pages whose failure fails
+ *                  the call failed at least once, told apart by what the
+ *                  call allocated before it (the trace).
  *   peak           a failed ADD leaves peak_bytes as it was, with a size
  *                  that makes a charge visible in it.
  *   summary        per call the failure points against the table, the
  *                  total, and "# fail-nth: N distinct failure points
- *                  reached; M allocation sites in the code" (N must be M).
+ *                  reached; M allocation sites in the code"; it checks that
+ *                  the tables expect every site and that the passes' tests
+ *                  that passed recorded theirs (not the other tests again).
  *
  * Scenarios are chosen so that every allocation site is reached: a new
  * entry added by a uid that owns nothing yet (its per-uid record), with data
@@ -66,6 +72,7 @@
  * Entries are named "fnth.*" and removed at the end of every iteration.
  */
 #define _GNU_SOURCE
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -115,7 +122,7 @@
 #define BIG3		(3 * 4096ULL)	/* ... in pass 3 */
 #define MAX_N_WMS	16		/* pass 1: give up after so many faults */
 #define MAX_N_ALL	600		/* passes 2 and 3 */
-#define TRIES		6		/* pass 2: runs at one fail-nth value */
+#define TRIES		6		/* pass 1: sweeps; pass 2: runs at one fail-nth value */
 #define MAXREC		96
 
 /*
@@ -130,7 +137,7 @@
  * - fail_page_alloc with ignore-gfp-wait=N, ignore-gfp-highmem=N and
  *   min-order=0 (pass 3): every page allocation; no trace event names them
  *   (kmem:mm_page_alloc is not emitted for an injected failure), so only
- *   P_* are told apart, by their place after wms's hooks.
+ *   P_* are told apart, by the data pages allocated before (data_place()).
  *
  * The allocation sites of module/ and what reaches them:
  *   registry.c wms_charge()         kzalloc(wms_user)     S_USER, A_USER
@@ -758,8 +765,9 @@ struct act {
 
 /* Each pass's findings, for the summary test (each test is a child). */
 struct agg {
-	bool done[3][NR_SCEN];
-	int points[3][NR_SCEN];
+	bool ran[3][NR_SCEN];		/* the pass's test of the call started */
+	bool passed[3][NR_SCEN];	/* ... and passed */
+	int points[3][NR_SCEN];		/* its failure points (if it passed) */
 	unsigned long long sites[NR_SCEN];	/* bit per enum site reached */
 };
 
@@ -1223,26 +1231,43 @@ static int cleanup_all(int fd)
 	return n;
 }
 
+/* What one run did: the call's result, and the failure injected in it. */
+struct outcome {
+	bool ok, consumed;
+	int err;
+	int by_wms, by_slab, by_page;	/* which attribute injected it */
+	int traced;			/* failed slab allocations traced */
+	char site[96];			/* the first one's "call_site(bytes)" */
+	bool in_wms;			/* ... and that is in wms.ko */
+	int wms_allocs;			/* pass 3: wms's slab allocations that succeeded */
+	int data_pages;			/* pass 3: data pages allocated (see trace_read()) */
+	long long memcg_delta;
+	int passed;			/* nothing injected: the points it passed */
+};
+
 /* ------------------------------------------------------------------ */
-/* Call sites of the failed slab allocations (kmem trace events)       */
+/* What the caller allocated (kmem trace events)                       */
 /* ------------------------------------------------------------------ */
 
 #define TRACEFS		"/sys/kernel/tracing"
 
 /*
- * A tracefs instance of our own with kmem:kmalloc and kmem:kmem_cache_alloc
- * enabled for failed allocations only (ptr == 0): each slab allocation that
- * fail-nth fails leaves one event naming its call site (the function that
- * called kmalloc() or kmem_cache_alloc()) and the bytes asked for.
- * (Page allocations that fault injection fails are not traced: the
- * kmem:mm_page_alloc event comes after the fault injection's early return.)
+ * A tracefs instance of our own, recording only the caller process's
+ * events (set_event_pid, per run: trace_pid()), with kmem:kmalloc and
+ * kmem:kmem_cache_alloc enabled: each slab allocation that fails leaves an
+ * event naming its call site (the function that called kmalloc() or
+ * kmem_cache_alloc()) and the bytes asked for. Passes 1 and 2 record only
+ * the failed ones (ptr == 0). Pass 3 records them all, and kmem:mm_page_alloc
+ * too: page allocations that fault injection fails are not traced (the
+ * event comes after the fault injection's early return), so what the call
+ * did allocate tells how far it got (data_place()).
  */
 static int trace_setup(struct fx_state *st, char *why, size_t wl)
 {
-	static const char *const ev[] = { "kmalloc", "kmem_cache_alloc" };
+	static const char *const ev[] = { "kmalloc", "kmem_cache_alloc", "mm_page_alloc" };
 	const char *root = TRACEFS;
 	char path[256];
-	unsigned int i;
+	unsigned int i, n = st->pass == 3 ? 3 : 2;
 	int r;
 
 	if (access(TRACEFS "/instances", F_OK)) {
@@ -1259,9 +1284,13 @@ static int trace_setup(struct fx_state *st, char *why, size_t wl)
 		st->tdir[0] = 0;
 		return -1;
 	}
-	for (i = 0; i < sizeof(ev) / sizeof(ev[0]); i++) {
-		snprintf(path, sizeof(path), "%s/events/kmem/%s/filter", st->tdir, ev[i]);
-		r = wfile(path, "ptr == 0");
+	for (i = 0; i < n; i++) {
+		r = 0;
+		if (st->pass != 3) {
+			snprintf(path, sizeof(path), "%s/events/kmem/%s/filter",
+				 st->tdir, ev[i]);
+			r = wfile(path, "ptr == 0");
+		}
 		if (!r) {
 			snprintf(path, sizeof(path), "%s/events/kmem/%s/enable",
 				 st->tdir, ev[i]);
@@ -1294,13 +1323,19 @@ static void trace_teardown(struct fx_state *st)
 	st->tmounted = false;
 }
 
-static int trace_clear(struct fx_state *st)
+/* Record the events of @pid only, from an empty buffer. */
+static int trace_pid(struct fx_state *st, pid_t pid)
 {
-	char path[256];
-	int fd;
+	char path[256], buf[24];
+	int fd, r;
 
 	if (!st->tdir[0])
 		return 0;
+	snprintf(path, sizeof(path), "%s/set_event_pid", st->tdir);
+	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	r = wfile(path, buf);
+	if (r)
+		return r;
 	snprintf(path, sizeof(path), "%s/trace", st->tdir);
 	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	if (fd < 0)
@@ -1310,40 +1345,67 @@ static int trace_clear(struct fx_state *st)
 }
 
 /*
- * The failed allocations since trace_clear(): their number, and the first
- * one's call site as "function(bytes)" in @site.
+ * The caller's allocations since trace_pid(), into @o: the failed slab
+ * allocations (o->traced) and the first one's call site as
+ * "function(bytes)" (o->site, o->in_wms); in pass 3 also the slab
+ * allocations of wms.ko that succeeded (o->wms_allocs) and the pages with
+ * __GFP_ACCOUNT and __GFP_ZERO (o->data_pages: in an ADD, only the new
+ * entry's data is allocated so; user page tables would be too, but an ADD
+ * maps nothing). Returns 0 or -errno.
  */
-static int trace_read(struct fx_state *st, char *site, size_t sl, bool *in_wms)
+static int trace_read(struct fx_state *st, struct outcome *o)
 {
-	static char buf[65536];
-	char path[256], *line, *save, *cs, *br;
-	int n = 0, r;
+	static char buf[256 * 1024];
+	char path[256], *line, *save, *cs, *br, *ptr;
+	size_t got = 0;
+	ssize_t n;
+	int fd;
 
-	site[0] = 0;
-	*in_wms = false;
+	o->site[0] = 0;
+	o->in_wms = false;
 	if (!st->tdir[0])
 		return 0;
 	snprintf(path, sizeof(path), "%s/trace", st->tdir);
-	r = rfile(path, buf, sizeof(buf));
-	if (r)
-		return r;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
+		got += n;
+	close(fd);
+	if (n < 0)
+		return -errno;
+	if (got == sizeof(buf) - 1)
+		return -EFBIG;
+	buf[got] = 0;
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		size_t len;
+		bool wms;
 
-		cs = line[0] == '#' ? NULL : strstr(line, "call_site=");
-		if (!cs)
+		if (line[0] == '#')
 			continue;
-		if (n++)
+		cs = strstr(line, "call_site=");
+		if (!cs) {
+			if (strstr(line, " mm_page_alloc: ") && strstr(line, "ACCOUNT") &&
+			    strstr(line, "__GFP_ZERO"))
+				o->data_pages++;
 			continue;
+		}
+		/* "call_site=fn+0x1/0x2 [wms] ptr=0000000000000000 bytes_req=..." */
 		cs += strlen("call_site=");
-		len = strcspn(cs, "+ ");
+		ptr = strstr(cs, " ptr=");
 		br = strstr(cs, "bytes_req=");
-		/* "call_site=fn+0x1/0x2 [wms] ptr=..." */
-		*in_wms = br && memmem(cs, br - cs, " [wms] ", 7);
-		snprintf(site, sl, "%.*s(%ld)", (int)len, cs,
+		wms = ptr && memmem(cs, ptr - cs, " [wms]", 6);
+		if (ptr && ptr[5 + strspn(ptr + 5, "0")] != ' ') {
+			o->wms_allocs += wms;
+			continue;
+		}
+		if (o->traced++)
+			continue;
+		o->in_wms = wms;
+		snprintf(o->site, sizeof(o->site), "%.*s(%ld)",
+			 (int)strcspn(cs, "+ "), cs,
 			 br ? strtol(br + strlen("bytes_req="), NULL, 10) : -1L);
 	}
-	return n;
+	return 0;
 }
 
 static int fx_setup(struct fx_state *st, int pass, char *why, size_t wl)
@@ -1679,16 +1741,6 @@ static void expect(int sc, bool ok, int err, const struct snap *pre,
 	}
 }
 
-struct outcome {
-	bool ok, consumed;
-	int err;
-	int by_wms, by_slab, by_page;	/* which attribute injected it */
-	int traced;			/* failed slab allocations traced */
-	char site[96];			/* the first one's "call_site(bytes)" */
-	bool in_wms;			/* ... and that is in wms.ko */
-	long long memcg_delta;
-};
-
 static long knob_long(const char *path)
 {
 	long v = -1;
@@ -1719,7 +1771,7 @@ static int run_one(struct fx_state *st, int sc, unsigned int nth,
 	struct act *a = st->a;
 	int to_child[2] = { -1, -1 }, to_parent[2] = { -1, -1 };
 	long t_wms = -1, t_slab = -1, t_page = -1;
-	__u64 used, left[2];
+	__u64 used, left[2] = { 0, 0 };
 	int rc = -1, status, r;
 	pid_t pid = -1;
 	char w2[600];
@@ -1779,9 +1831,9 @@ static int run_one(struct fx_state *st, int sc, unsigned int nth,
 		t_slab = knob_long(DBG "failslab/times");
 		t_page = knob_long(DBG "fail_page_alloc/times");
 	}
-	r = trace_clear(st);
+	r = trace_pid(st, pid);
 	if (r) {
-		snprintf(why, wl, "clear the trace: %s", errname(r));
+		snprintf(why, wl, "trace the caller: %s", errname(r));
 		goto out;
 	}
 	if (write(to_child[1], "G", 1) != 1 ||
@@ -1794,12 +1846,17 @@ static int run_one(struct fx_state *st, int sc, unsigned int nth,
 	o->ok = a->ret >= 0;
 	o->err = a->err;
 	o->consumed = a->readback == 0;
+	o->passed = o->consumed ? -1 : (int)(nth - a->readback);
 	if (st->attribution) {
 		o->by_wms = t_wms - knob_long(DBG "fail_wms/times");
 		o->by_slab = t_slab - knob_long(DBG "failslab/times");
 		o->by_page = t_page - knob_long(DBG "fail_page_alloc/times");
 	}
-	o->traced = trace_read(st, o->site, sizeof(o->site), &o->in_wms);
+	r = trace_read(st, o);
+	if (r) {
+		snprintf(why, wl, "read the trace: %s", errname(r));
+		goto out;
+	}
 	if (take_snap(st->fd, &post, w2, sizeof(w2))) {
 		snprintf(why, wl, "snapshot after: %s", w2);
 		goto out;
@@ -1964,6 +2021,192 @@ static const char *expected_str(const struct pt *e, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * Pass 3 and the page allocations. fail-nth = n fails the n-th failure
+ * point the call meets, counted over every attribute, and in pass 3 those
+ * are wms's hooks and every page allocation. Passes 1 and 2 find the same
+ * point at the same n in every run; the page allocations do not: besides
+ * the data's own pages, the kernel allocates pages on the way when its
+ * state asks for them (a new slab for the entry or for kmemleak's metadata,
+ * an obj_cgroup vector when the caller's memory cgroup first charges a
+ * slab, a stack depot pool, page tables for a vmalloc area), and that state
+ * is left behind by the previous runs, by RCU callbacks and by workers. So
+ * the n-th point moves from run to run, and a sweep that reads "the n-th
+ * point" as one fixed allocation (the order of the hooks, "the pages after
+ * the data hook") fails now and then, and in the same way when swept again
+ * (the state follows the pattern of the runs themselves).
+ *
+ * fail_page_alloc's stack filter (require-start/require-end) cannot narrow
+ * this to wms's own call chain: it needs FAULT_INJECTION_STACKTRACE_FILTER,
+ * which x86_64 (UML's too) cannot have, and 6.1's should_fail_ex() does not
+ * consult it for fail-nth anyway.
+ *
+ * Pass 3 therefore reads each run on its own: the invariants (run_one()),
+ * that the failure was one hook or one page allocation, that a hook's
+ * failure behaves as a hook of the table does (the order of the hooks is
+ * passes 1 and 2's to check), and where it was against the new entry's
+ * data, from what the caller allocated before it (the trace), not from n.
+ * After one sweep, the data pages it did not fail are aimed at
+ * (aim_data_pages()) until each has failed once. Which of the kernel's own
+ * page allocations a sweep meets varies as they do; each one met is
+ * checked like any other point.
+ *
+ * The data pages: alloc_page() for data of up to a page; for more, vmalloc
+ * asks the bulk allocator for the first page, whose failure is absorbed
+ * (vm_area_alloc_pages() falls back to one page at a time: the call
+ * succeeds, and nothing tells it from another absorbed failure), then one
+ * page at a time for the rest, any of which failing fails the call.
+ * Bit k - 1 stands for the k-th page.
+ */
+static_assert(BIG3 / PAGE < 32, "a bit per data page of pass 3");
+
+static unsigned int data_pages_want(int sc, int *npages)
+{
+	__u64 size = is_add_new(sc) ? new_size(sc) : 0;
+
+	*npages = (int)((size + PAGE - 1) / PAGE);
+	if (*npages <= 1)
+		return *npages;
+	return ((1U << *npages) - 1) & ~1U;
+}
+
+#define PL_BEFORE	(-1)	/* before the first data page that fails the call */
+#define PL_AFTER	(-2)	/* after the last data page, or nothing injected */
+#define PL_UNKNOWN	(-3)	/* absorbed: the call went on as if nothing failed */
+
+/*
+ * Where the failure of a run was, against the new entry's data pages: k
+ * for the k-th, or PL_*. Data page k: a page allocation that was not a
+ * slab's (no slab allocation failed) failed the call after wms had
+ * allocated (the per-uid record, the entry: between them and the data only
+ * slab allocations, whose failures are traced) and after k - 1 of the data
+ * pages; nothing allocates between two data pages, and the kernel page
+ * tables that map a vmalloc area come after the last one.
+ */
+static int data_place(const struct outcome *o, int npages)
+{
+	if (!o->consumed)
+		return PL_AFTER;
+	if (o->ok)
+		return PL_UNKNOWN;
+	if (o->by_page && !o->traced && o->wms_allocs && o->data_pages < npages)
+		return o->data_pages + 1;
+	if (!o->data_pages)
+		return PL_BEFORE;
+	return o->data_pages >= npages ? PL_AFTER : PL_UNKNOWN;
+}
+
+/*
+ * Pass 3's check of one injected failure: exactly one, by fail_wms or
+ * fail_page_alloc (failslab fails no cache then), and a hook's failure as
+ * the table has some hook do. Returns 0, or -1 with the reason in @why.
+ */
+static int page_pass_point(const struct scen *s, const struct outcome *o,
+			   char *why, size_t wl)
+{
+	int i;
+
+	if (o->by_slab || o->by_wms + o->by_page != 1) {
+		snprintf(why, wl, "%d failures injected by fail_wms, %d by failslab, %d by fail_page_alloc: expected one, not by failslab",
+			 o->by_wms, o->by_slab, o->by_page);
+		return -1;
+	}
+	if (!o->by_wms)
+		return 0;
+	for (i = 0; i < s->n1; i++)
+		if (s->p1[i].fails != o->ok)
+			return 0;
+	snprintf(why, wl, "a hook of wms failed and the call %s: %s",
+		 o->ok ? "succeeded" : "failed",
+		 s->n1 ? "no hook of this call does that" : "this call has no hook");
+	return -1;
+}
+
+/* The data pages failed so far in pass 3, and where. */
+struct data_aim {
+	int npages;
+	unsigned int want, seen;	/* bit k - 1: data page k */
+	unsigned int at[32];		/* the fail-nth value that failed page k */
+	unsigned int before;		/* the last one that failed before them */
+	int runs;			/* aimed runs */
+};
+
+static void data_note(struct data_aim *d, int place, unsigned int nth)
+{
+	if (place >= 1) {
+		d->seen |= 1U << (place - 1);
+		d->at[place - 1] = nth;
+	} else if (place == PL_BEFORE) {
+		d->before = nth;
+	}
+}
+
+#define AIM_RUNS	(4 * TRIES)	/* aimed runs per data page, at most */
+
+/*
+ * Fail the data pages that the sweep did not (the kernel's points before
+ * them moved under it). Data page k lies k - j points after data page j in
+ * a run like the one that failed j, and one point after the last failure
+ * before the data; each aimed run tells where it landed (data_place()),
+ * and the next one moves by as much: from data page j by k - j, one on from
+ * before the data or from an absorbed failure (those come before the data
+ * pages, kmemleak's object for a vmalloc area aside), one back from after
+ * them. Every run is checked as the sweep's are. Returns the errors.
+ */
+static int aim_data_pages(struct __test_metadata *_metadata,
+			  struct fx_state *st, int sc, struct data_aim *d)
+{
+	const struct scen *s = &scens[sc];
+	int k, j, t, near, place, errors = 0;
+	unsigned int nth;
+	struct outcome o;
+	char why[1200], b1[200];
+
+	for (k = 1; k <= d->npages; k++) {
+		if (!(d->want & (1U << (k - 1))) || (d->seen & (1U << (k - 1))))
+			continue;
+		/* From the nearest data page failed, else from before them. */
+		near = 0;
+		for (j = 1; j <= d->npages; j++)
+			if ((d->seen & (1U << (j - 1))) &&
+			    (!near || abs(k - j) < abs(k - near)))
+				near = j;
+		nth = d->before + 1;
+		if (near)
+			nth = d->at[near - 1] + k > (unsigned int)near ?
+			      d->at[near - 1] + k - near : 1;
+		for (t = 0; t < AIM_RUNS && !(d->seen & (1U << (k - 1))); t++) {
+			d->runs++;
+			if (run_one(st, sc, nth, &o, why, sizeof(why))) {
+				TH_LOG("%s, fail-nth %u (aimed at data page %d): %s [%s]",
+				       s->label, nth, k, why, point_str(&o, b1, sizeof(b1)));
+				if (++errors == 3)
+					return errors;
+				continue;
+			}
+			if (o.consumed && page_pass_point(s, &o, why, sizeof(why))) {
+				TH_LOG("%s, fail-nth %u (aimed at data page %d): %s",
+				       s->label, nth, k, why);
+				if (++errors == 3)
+					return errors;
+			}
+			place = data_place(&o, d->npages);
+			if (trace)
+				diag("  %s, fail-nth %u, aimed at data page %d: %s%s; %d data pages made",
+				     s->label, nth, k, o.consumed ? "" : "nothing injected, ",
+				     point_str(&o, b1, sizeof(b1)), o.data_pages);
+			data_note(d, place, nth);
+			if (place >= 1)
+				nth += k - place;
+			else if (place == PL_AFTER)
+				nth -= nth > 1;
+			else
+				nth++;
+		}
+	}
+	return errors;
+}
+
 static const char *const pass_name[4] = {
 	"", "wms's hooks", "every slab allocation", "every page allocation",
 };
@@ -1974,29 +2217,24 @@ static const char *const pass_name[4] = {
  * successful call leaves it (run_one()). Then, by pass:
  *   1: the injected failures of fail_wms must be the hooks of s->p1, in
  *      order, each failing the call or absorbed as the table says (the
- *      kernel's non-sleeping allocations may come in between);
+ *      kernel's non-sleeping allocations may come in between). A sweep
+ *      that does not see them so is repeated (TRIES sweeps in all);
  *   2: the injected failures must be s->p2, exactly and in order. A run
  *      whose failure point is not the expected one is repeated (TRIES
  *      times in all): the kernel's allocations on the way depend a little
  *      on its state (a vmap_area preloaded or not, ...);
- *   3: the hooks as in pass 1, and after the data hook at least as many
- *      page allocations as the data has pages; counted.
+ *   3: one sweep; each failure on its own (page_pass_point()), and each
+ *      data page whose failure fails the call failed in the sweep or in a
+ *      run aimed at it (aim_data_pages()).
  */
 static void run_scenario(struct __test_metadata *_metadata,
 			 struct fx_state *st, int sc)
 {
 	const struct scen *s = &scens[sc];
 	int max = st->pass == 1 ? MAX_N_WMS : MAX_N_ALL;
-	int points, wpoints, kpoints, absorbed, wms, slab, page, data_pages;
-	int errors = 0, retried = 0, tries = 0, sweep, data_hook = -1, i;
-	/*
-	 * The data's pages (pass 3): one alloc_page(), or one per page of
-	 * vmalloc (the first in the bulk allocator, whose failure is absorbed:
-	 * vm_area_alloc_pages() falls back to one page at a time, and the
-	 * pages after the first fail the call).
-	 */
-	int want = !is_add_new(sc) || !new_size(sc) ? 0 :
-		new_size(sc) == PAGE ? 1 : (int)(big / 4096);
+	int points, wpoints, kpoints, absorbed, wms, slab, page;
+	int errors = 0, retried = 0, tries = 0, sweep;
+	struct data_aim d = { 0 };
 	unsigned long long reached;
 	unsigned int nth;
 	long long worst;
@@ -2004,17 +2242,12 @@ static void run_scenario(struct __test_metadata *_metadata,
 	struct outcome o;
 	char why[1200], b1[200], b2[200], bad[400];
 
-	for (i = 0; i < s->n1; i++)
-		if (s->p1[i].site == S_DATA)
-			data_hook = i;
-	/*
-	 * Passes 1 and 3 sweep again (TRIES sweeps in all) if wms's hooks were
-	 * not seen as expected: a kernel allocation that comes and goes (a
-	 * slab's new page, ...) shifts the failure points under the sweep.
-	 */
+	if (agg)
+		agg->ran[st->pass - 1][sc] = true;
+	if (st->pass == 3)
+		d.want = data_pages_want(sc, &d.npages);
 	for (sweep = 1; ; sweep++) {
 		points = wpoints = kpoints = absorbed = wms = slab = page = 0;
-		data_pages = 0;
 		reached = 0;
 		worst = 0;
 		finished = false;
@@ -2026,10 +2259,18 @@ static void run_scenario(struct __test_metadata *_metadata,
 				       point_str(&o, b1, sizeof(b1)));
 				continue;
 			}
-			if (trace)
-				diag("  %s, fail-nth %u: %s%s; memory.current %+lld",
+			if (trace) {
+				b2[0] = 0;
+				if (!o.consumed)
+					snprintf(b2, sizeof(b2), "; it passed %d failure points",
+						 o.passed);
+				else if (st->pass == 3)
+					snprintf(b2, sizeof(b2), "; %d allocations of wms and %d data pages made",
+						 o.wms_allocs, o.data_pages);
+				diag("  %s, fail-nth %u: %s%s; memory.current %+lld%s",
 				     s->label, nth, o.consumed ? "" : "nothing injected, ",
-				     point_str(&o, b1, sizeof(b1)), o.memcg_delta);
+				     point_str(&o, b1, sizeof(b1)), o.memcg_delta, b2);
+			}
 			if (st->pass == 2) {
 				bool at_end = o.ok && !o.consumed;
 				bool match = at_end ? points == s->n2 :
@@ -2077,13 +2318,17 @@ static void run_scenario(struct __test_metadata *_metadata,
 				worst = o.memcg_delta;
 			if (st->pass == 2)
 				continue;
+			if (st->pass == 3) {
+				if (page_pass_point(s, &o, b2, sizeof(b2))) {
+					errors++;
+					TH_LOG("%s, fail-nth %u: %s", s->label, nth, b2);
+				}
+				data_note(&d, data_place(&o, d.npages), nth);
+				continue;
+			}
 			/* Without debugfs every injected failure is taken for wms's. */
 			if (st->attribution && o.by_wms != 1) {
 				kpoints++;
-				/* a page point after the data hook, before the next */
-				if (st->pass == 3 && o.by_page && data_hook >= 0 &&
-				    wpoints == data_hook + 1)
-					data_pages++;
 				continue;
 			}
 			wpoints++;
@@ -2101,17 +2346,20 @@ static void run_scenario(struct __test_metadata *_metadata,
 		}
 		if (st->pass == 2 || errors || !finished)
 			break;
-		if (!bad[0] && wpoints != s->n1)
+		if (st->pass == 1 && !bad[0] && wpoints != s->n1)
 			snprintf(bad, sizeof(bad), "%d hooks of wms, %d expected",
 				 wpoints, s->n1);
-		if (!bad[0] && st->pass == 3 && data_pages < want)
-			snprintf(bad, sizeof(bad), "%d page allocations after the data hook, its data has %d pages",
-				 data_pages, want);
-		if (!bad[0] || sweep == TRIES)
+		if (!bad[0] || st->pass == 3 || sweep == TRIES)
 			break;
 		retried++;
 		diag("fail-nth: %s: %s: %s; sweep again", s->label,
 		     pass_name[st->pass], bad);
+	}
+	if (st->pass == 3 && finished && !errors && (d.seen & d.want) != d.want) {
+		errors = aim_data_pages(_metadata, st, sc, &d);
+		if ((d.seen & d.want) != d.want)
+			snprintf(bad, sizeof(bad), "data pages not failed (bit k - 1 for page k): %#x of %#x, after %d aimed runs",
+				 d.want & ~d.seen, d.want, d.runs);
 	}
 	EXPECT_EQ(0, errors);
 	EXPECT_TRUE(finished)
@@ -2121,6 +2369,7 @@ static void run_scenario(struct __test_metadata *_metadata,
 
 	if (st->pass == 1) {
 		char list[400] = "";
+		int i;
 
 		for (i = 0; i < s->n1; i++)
 			snprintf(list + strlen(list), sizeof(list) - strlen(list),
@@ -2135,16 +2384,22 @@ static void run_scenario(struct __test_metadata *_metadata,
 		     retried ? " (some runs repeated: above)" : "");
 		EXPECT_EQ(s->n2, points);
 	} else {
-		diag("fail-nth: %s: %s: %d failure points (hooks %d, pages %d, of them %d after the data hook), absorbed %d, memory.current after a failure at most %+lld bytes%s",
-		     s->label, pass_name[3], points, wms, page, data_pages,
-		     absorbed, worst, retried ? " (swept again: above)" : "");
-		if (want && data_pages >= want)
-			reached |= 1ULL << (new_size(sc) == PAGE ? P_DATA_PAGE : P_VM_PAGES);
+		b1[0] = 0;
+		if (d.want)
+			snprintf(b1, sizeof(b1), "; data pages that fail the call: %d of %d failed (%s), %d runs aimed at them",
+				 __builtin_popcount(d.seen & d.want), __builtin_popcount(d.want),
+				 d.npages > 1 ?
+				 "of vmalloc's pages but the first, whose failure is absorbed" :
+				 "alloc_page", d.runs);
+		diag("fail-nth: %s: %s: %d failure points in the sweep (hooks %d, pages %d), absorbed %d, memory.current after a failure at most %+lld bytes%s",
+		     s->label, pass_name[3], points, wms, page, absorbed, worst, b1);
+		if (d.want && (d.seen & d.want) == d.want)
+			reached |= 1ULL << (d.npages == 1 ? P_DATA_PAGE : P_VM_PAGES);
 	}
-	if (agg && finished && !errors && _metadata->passed) {
-		agg->done[st->pass - 1][sc] = true;
+	if (agg && finished && !errors && !bad[0]) {
 		agg->points[st->pass - 1][sc] = st->pass == 1 ? wpoints : points;
 		agg->sites[sc] |= reached;
+		agg->passed[st->pass - 1][sc] = _metadata->passed;
 	}
 }
 
@@ -2312,10 +2567,34 @@ SCEN(munmap, SC_MUNMAP);
 SCEN(close, SC_CLOSE);
 SCEN(close_last, SC_CLOSE_LAST);
 
+/* The sites that pass @pass's test of @sc must reach, a bit per enum site. */
+static unsigned long long expected_sites(int pass, int sc)
+{
+	const struct scen *s = &scens[sc];
+	unsigned long long m = 0;
+	int i;
+
+	if (pass == 1) {
+		for (i = 0; i < s->n1; i++)
+			m |= 1ULL << s->p1[i].site;
+	} else if (pass == 2) {
+		for (i = 0; i < s->n2; i++)
+			m |= 1ULL << s->p2[i].site;
+	} else if (is_add_new(sc) && new_size(sc)) {
+		m |= 1ULL << (new_size(sc) <= PAGE ? P_DATA_PAGE : P_VM_PAGES);
+	}
+	return m;
+}
+
 /*
  * Over the three passes: per call the failure points reached against the
  * table, then the total, and which sites were reached against those in the
- * code (enum site).
+ * code (enum site). What this test itself checks: that the tables expect
+ * every site of the code to be reached by some call in some pass (a site
+ * added without a call that reaches it fails here), and that each pass's
+ * test that passed recorded the sites it expects. A site that a failed test
+ * did not reach is listed, not failed again here: that test has failed.
+ * Without every test of the three passes run (-f, -v), it is skipped.
  */
 FIXTURE(summary) {
 	int unused;
@@ -2333,21 +2612,29 @@ FIXTURE_TEARDOWN(summary)
 
 TEST_F(summary, sites_reached)
 {
-	unsigned long long reached = 0;
-	int i, p, n = 0, ran[3] = { 0 }, total[3] = { 0 }, want[2] = { 0 };
+	unsigned long long reached = 0, tabled = 0, owed = 0, m;
+	int i, p, n = 0, notrun = 0, total[3] = { 0 }, want[2] = { 0 };
 
 	if (access(FAILNTH, F_OK))
 		SKIP(return, "no %s: the kernel lacks CONFIG_FAULT_INJECTION, not applicable",
 		     FAILNTH);
 	ASSERT_TRUE(agg != NULL);
-	diag("fail-nth: failure points per call (reached/expected): wms's hooks (pass 1), every slab allocation (pass 2), page allocations (pass 3)");
+	for (p = 0; p < 3; p++)
+		for (i = 0; i < NR_SCEN; i++)
+			notrun += !agg->ran[p][i];
+	if (notrun)
+		SKIP(return, "%d of the %d tests of the three passes did not run (filtered out): the sites reached over all calls cannot be told",
+		     notrun, 3 * NR_SCEN);
+	diag("fail-nth: failure points per call (reached/expected): wms's hooks (pass 1), every slab allocation (pass 2), page allocations (pass 3); - for a test that failed");
 	for (i = 0; i < NR_SCEN; i++) {
 		const struct scen *s = &scens[i];
 		char f[3][16];
 
 		for (p = 0; p < 3; p++) {
-			if (agg->done[p][i]) {
-				ran[p]++;
+			m = expected_sites(p + 1, i);
+			tabled |= m;
+			if (agg->passed[p][i]) {
+				owed |= m;
 				total[p] += agg->points[p][i];
 				snprintf(f[p], sizeof(f[p]), "%d", agg->points[p][i]);
 			} else {
@@ -2364,21 +2651,23 @@ TEST_F(summary, sites_reached)
 	     total[0] + total[1] + total[2], NR_SCEN, total[0], want[0],
 	     total[1], want[1], total[2]);
 	for (i = 0; i < NR_SITES; i++) {
-		if (reached & (1ULL << i))
+		m = 1ULL << i;
+		if (reached & m)
 			n++;
 		else
-			diag("fail-nth: not reached: %s", sites[i].name);
+			diag("fail-nth: not reached: %s%s", sites[i].name,
+			     !(tabled & m) ? " (no call's table expects it)" :
+			     !(owed & m) ? " (the tests that expect it failed: above)" :
+			     " (expected by a test that passed)");
+		EXPECT_TRUE(!!(tabled & m))
+			TH_LOG("no call's table expects %s: add a call that reaches it",
+			       sites[i].name);
+		EXPECT_TRUE(!(owed & m) || !!(reached & m))
+			TH_LOG("%s: expected by a test that passed, not recorded as reached",
+			       sites[i].name);
 	}
 	diag("fail-nth: %d distinct failure points reached; %d allocation sites in the code",
 	     n, NR_SITES);
-	for (p = 0; p < 3; p++) {
-		EXPECT_EQ(NR_SCEN, ran[p])
-			TH_LOG("pass %d (%s): %d of %d calls passed", p + 1,
-			       pass_name[p + 1], ran[p], NR_SCEN);
-	}
-	EXPECT_EQ(want[0], total[0]);
-	EXPECT_EQ(want[1], total[1]);
-	EXPECT_EQ(NR_SITES, n);
 }
 
 /* ------------------------------------------------------------------ */
