@@ -69,8 +69,10 @@ CONFIGS=(
 	HOSTFS DEVTMPFS DEVTMPFS_MOUNT PROC_FS PROC_SYSCTL SYSFS TMPFS SHMEM
 	BINFMT_ELF BINFMT_SCRIPT NET UNIX MODULES MODULE_UNLOAD CGROUPS MEMCG
 	MULTIUSER FUTEX EPOLL STDERR_CONSOLE TTY NULL_CHAN SYSCTL
-	INIT_STACK_ALL_PATTERN
+	INIT_STACK_ALL_PATTERN USERFAULTFD
 )
+# USERFAULTFD: wms_hostile_test stalls a READ on a fault that never
+# completes, and checks that no WRITE of the entry waits for it.
 # INIT_STACK_ALL_PATTERN: every automatic variable starts as 0xfe bytes
 # (gcc's -ftrivial-auto-var-init=pattern) instead of zero as on Debian's
 # kernels (INIT_STACK_ALL_ZERO), so that a result returned before it is set
