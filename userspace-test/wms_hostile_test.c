@@ -1638,7 +1638,6 @@ TEST_F_TIMEOUT(hostile, attach_race, 90)
 	struct wms_info ia, ib;
 	pthread_t th[2];
 	int iter, fd, bad = 0;
-	__u64 t0 = now_ns();
 
 	memset(&c, 0, sizeof(c));
 	snprintf(na, NAME_LEN, "%s", NM("a"));
@@ -1648,7 +1647,8 @@ TEST_F_TIMEOUT(hostile, attach_race, 90)
 	ASSERT_EQ(0, w_add(self->fd, nb, 16, WMS_ADD_EXCL, 0644, NULL));
 	ASSERT_EQ(0, pthread_create(&th[0], NULL, attacher, &args[0]));
 	ASSERT_EQ(0, pthread_create(&th[1], NULL, attacher, &args[1]));
-	for (iter = 0; iter < 4000 && now_ns() - t0 < 5000000000ULL && bad < 5; iter++) {
+	/* A count of rounds, not a time: the verdict must not hang on speed. */
+	for (iter = 0; iter < 400 && bad < 5; iter++) {
 		/* Odd rounds: one entry each; even rounds: both the same. */
 		bool two = iter & 1;
 
@@ -1684,7 +1684,7 @@ TEST_F_TIMEOUT(hostile, attach_race, 90)
 	pthread_join(th[1], NULL);
 	diag("%d rounds", iter);
 	EXPECT_EQ(0, bad);
-	EXPECT_LE(100, iter) TH_LOG("too few rounds to say anything");
+	EXPECT_EQ(400, iter) TH_LOG("open of /dev/wms failed in round %d", iter);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1697,17 +1697,16 @@ struct churn_ctx {
 	int last_err;
 };
 
-/* Another user ADDs and REMOVEs for 2 s. */
+/* Another user ADDs and REMOVEs, 4,000 times (a count: not a time). */
 static int churn_child(void *arg)
 {
 	struct churn_ctx *c = arg;
-	__u64 t0 = now_ns();
 	int fd = open_wms(), r;
 	char name[NAME_LEN];
 
 	if (fd < 0)
 		return 1;
-	for (; now_ns() - t0 < 2000000000ULL; c->ops++) {
+	for (; c->ops < 4000; c->ops++) {
 		snprintf(name, sizeof(name), "%sc %ld", c->prefix, c->ops % 24);
 		r = c->ops % 24 < 12 ? w_add(fd, name, (__u64)(c->ops % 3) * 100, WMS_ADD_EXCL, 0644, NULL)
 				     : w_remove(fd, mkname(c->prefix, "c %ld", c->ops % 24 - 12));
@@ -1782,7 +1781,8 @@ TEST_F_TIMEOUT(hostile, proc_read_while_churning, 60)
 				bad++;
 			}
 		reads++;
-		if (waitpid(pid, &st, WNOHANG) == pid)
+		/* At least three reads, however fast the churner is. */
+		if (reads >= 3 && waitpid(pid, &st, WNOHANG) == pid)
 			break;
 	}
 	if (bad >= 5 || waitpid(pid, &st, WNOHANG) == 0) {
@@ -1793,7 +1793,12 @@ TEST_F_TIMEOUT(hostile, proc_read_while_churning, 60)
 	     slowest / 1e6, c->ops, c->errors, errname(c->last_err));
 	EXPECT_EQ(0, bad);
 	EXPECT_TRUE(WIFEXITED(st) && !WEXITSTATUS(st)) TH_LOG("churner status %#x", st);
-	EXPECT_LT(slowest, 1000000000ULL) TH_LOG("a read of " PROC_WMS " took over 1 s");
+	/*
+	 * A read waits for no one: it takes the registry lock per entry, never
+	 * across a copy to user space. 5 s is a hang, not a slow machine (the
+	 * slowest read seen on the KASAN debug kernel of a loaded host: ms).
+	 */
+	EXPECT_LT(slowest, 5000000000ULL) TH_LOG("a read of " PROC_WMS " took over 5 s");
 	EXPECT_EQ(0, c->errors) TH_LOG("the churner's ADD/REMOVE failed: %s", errname(c->last_err));
 	EXPECT_LT(2, reads);
 }
