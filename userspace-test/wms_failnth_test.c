@@ -149,11 +149,12 @@
  *                                   alloc_page()          S_DATA, P_DATA_PAGE
  *   registry.c wms_slots_alloc()    kvmalloc_array()      S_SLOTS, A_SLOTS
  *              (grow, and the absorbed shrink)
- *   access.c wms_data_write_pinned() kvmalloc_array()     A_PINS (no hook)
- *              (page pointers of a write over more than 16 pages)
- *   access.c wms_data_write_bounce() kvmalloc(len)        S_BOUNCE, A_BOUNCE
+ *   access.c wms_pin_range()        kvmalloc_array()      A_PINS (no hook)
+ *              (page pointers of a READ or WRITE over more than 16 pages)
+ *   access.c wms_bounce_alloc()     kvmalloc(len)         S_BOUNCE, A_BOUNCE
+ *              (a READ or WRITE whose buffer cannot be pinned)
  *   dev.c wms_open()                kzalloc(wms_file)     S_FILE, A_FILE
- *   file.c wms_file_mmap()          anon_inode_getfile()  K_D_ALLOC, K_FILE
+ *   map.c wms_map()                 anon_inode_getfile()  K_D_ALLOC, K_FILE
  * and kmemleak allocates its metadata for every slab object and vmalloc area
  * (K_LEAK_OBJ, absorbed: it falls back to its pool), the VFS and mm for
  * open(2), mmap(2) and munmap(2) (K_GETNAME, K_FILE, K_HOSTFS, K_VMA,
@@ -165,9 +166,8 @@
  *     over 100% full or a chain passes 16 entries; it grows at 75% in a
  *     worker (whose fail-nth is not the caller's). The index starts at 64
  *     buckets and these scenarios hold at most 36 entries.
- *   - vm_insert_page() in wms_file_mmap() allocates a page table only if no
- *     page table covers the address yet; in the caller's address space one
- *     does (pass 3 sees no page allocation in mmap).
+ *   - mmap maps no page (the fault handler does, on first touch), so it
+ *     allocates no page table either (pass 3 sees no page allocation in it).
  *   - KASAN's shadow of a vmalloc area: UML maps the whole shadow at boot.
  *   - Without CONFIG_FAULT_INJECTION (the Debian kernels) nothing is.
  *
@@ -203,13 +203,13 @@ static const struct {
 	[S_ENTRY] = { "hook: entry struct (registry.c wms_entry_create)" },
 	[S_DATA] = { "hook: data (registry.c wms_data_alloc)" },
 	[S_SLOTS] = { "hook: entry array (registry.c wms_slots_alloc)" },
-	[S_BOUNCE] = { "hook: bounce buffer (access.c wms_data_write_bounce)" },
+	[S_BOUNCE] = { "hook: bounce buffer (access.c wms_bounce_alloc)" },
 	[S_FILE] = { "hook: per-file state (dev.c wms_open)" },
 	[A_USER] = { "kzalloc of the per-uid record (registry.c wms_charge)", WMS_KO },
 	[A_ENTRY] = { "kzalloc of the entry (registry.c wms_entry_create)", WMS_KO },
 	[A_SLOTS] = { "kvmalloc_array of the entry array (registry.c wms_slots_alloc)", WMS_KO },
-	[A_PINS] = { "kvmalloc_array of the pinned pages (access.c wms_data_write_pinned)", WMS_KO },
-	[A_BOUNCE] = { "kvmalloc of the bounce buffer (access.c wms_data_write_bounce)", WMS_KO },
+	[A_PINS] = { "kvmalloc_array of the pinned pages (access.c wms_pin_range)", WMS_KO },
+	[A_BOUNCE] = { "kvmalloc of the bounce buffer (access.c wms_bounce_alloc)", WMS_KO },
 	[A_FILE] = { "kzalloc of the per-file state (dev.c wms_open)", WMS_KO },
 	[K_VM_STRUCT] = { "vmalloc: struct vm_struct (__get_vm_area_node)", "__get_vm_area_node" },
 	[K_VMAP_AREA] = { "vmalloc: struct vmap_area (alloc_vmap_area)", "alloc_vmap_area" },
@@ -288,11 +288,11 @@ struct scen {
 /*
  * A new entry: wms_charge() allocates the per-uid record if the uid owns
  * nothing (and size > 0), then the entry, its data (size > 0), and last the
- * array if it is full. A write pins the source's pages and copies from them
- * (no allocation up to 16 pages; for more an array of page pointers, with
- * no hook of its own, whose failure falls back to the bounce buffer); only
- * when the source is a mapping of the entry itself (or cannot be pinned) does
- * it copy through a bounce buffer first.
+ * array if it is full. A READ or WRITE pins the user buffer's pages and
+ * copies to or from them (no allocation up to 16 pages; for more an array of
+ * page pointers, with no hook of its own, whose failure falls back to the
+ * bounce buffer); only when the buffer is a mapping of the entry itself (or
+ * cannot be pinned) does it copy through a bounce buffer.
  */
 static const struct scen scens[NR_SCEN] = {
 	[SC_ADD_NEW_EMPTY] = { "ADD new (uid owns nothing, 1 MiB, array 0 -> 16 slots)",
@@ -352,8 +352,8 @@ static const struct scen scens[NR_SCEN] = {
 		3, { F(S_BOUNCE), SEQ_LEAK(A_BOUNCE) } },
 	[SC_LSEEK] = { "lseek", 1, true, -1, P_TFD | P_ATTACH },
 	/*
-	 * The VMA and the maple tree (mmap_region()), then wms_file_mmap():
-	 * vm_insert_page() (page tables, if any) and anon_inode_getfile().
+	 * The VMA and the maple tree (mmap_region()), then wms_map():
+	 * anon_inode_getfile().
 	 */
 	[SC_MMAP] = { "mmap", 1, true, -1, P_TFD | P_ATTACH,
 		0, { },
@@ -845,7 +845,8 @@ static void quota_probe(struct act *a, int ctl)
 
 static void caller(struct act *a, int rfd, int wfd)
 {
-	static unsigned char buf[DSZ];
+	/* Page-aligned: 16 pages, so a READ into it needs no page array. */
+	static unsigned char buf[DSZ] __attribute__((aligned(4096)));
 	static struct wms_list_entry le[MAXREC];
 	struct wms_add add;
 	struct wms_name nm;
