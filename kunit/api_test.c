@@ -86,10 +86,36 @@ static void wms_api_size_zero(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, wms_remove("kunit-zero"), 0);
 }
 
+/*
+ * wms_put(NULL) is documented to be ignored: the global registry's counters
+ * and a live entry's reference count stay as they were, and the entry stays
+ * usable. (Without the NULL check, the put dereferences NULL: an oops that
+ * fails this case and scripts/kunit.sh's scan of the console.)
+ */
 static void wms_api_put_null(struct kunit *test)
 {
+	struct wms_registry_stats before, after;
+	struct wms_entry *entry;
+	unsigned int refs;
+
+	entry = wms_add("kunit-put-null", 16, WMS_ADD_EXCL, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(entry));
+	refs = kref_read(&entry->ref);
+	wms_registry_stats(entry->reg, &before);
+
 	wms_put(NULL);
-	KUNIT_EXPECT_FALSE(test, wms_exists("kunit-never"));
+
+	wms_registry_stats(entry->reg, &after);
+	KUNIT_EXPECT_EQ(test, kref_read(&entry->ref), refs);
+	KUNIT_EXPECT_EQ(test, after.nr_entries, before.nr_entries);
+	KUNIT_EXPECT_EQ(test, after.nr_slots, before.nr_slots);
+	KUNIT_EXPECT_EQ(test, after.total_bytes, before.total_bytes);
+	KUNIT_EXPECT_EQ(test, after.peak_bytes, before.peak_bytes);
+	KUNIT_EXPECT_EQ(test, after.adds, before.adds);
+	KUNIT_EXPECT_EQ(test, after.removes, before.removes);
+	KUNIT_EXPECT_TRUE(test, wms_exists("kunit-put-null"));
+	wms_put(entry);
+	KUNIT_EXPECT_EQ(test, wms_remove("kunit-put-null"), 0);
 }
 
 static struct kunit_case wms_api_test_cases[] = {

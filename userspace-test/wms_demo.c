@@ -7,9 +7,10 @@
  *   wms_demo get NAME        READ NAME, print it up to the first NUL
  *   wms_demo ls              LIST every entry: name, size, uid, gid, mode
  *   wms_demo rm NAME         REMOVE NAME
- *   wms_demo ping NAME       ADD NAME if absent, ATTACH, mmap it, store
- *                            "ping from pid N" in the mapping and wait (10 s
- *                            at most) until the mapping says "pong ..."
+ *   wms_demo ping NAME [S]   ADD NAME if absent, ATTACH, mmap it, store
+ *                            "ping from pid N" in the mapping and wait (S
+ *                            seconds at most, default 10; 0: no limit)
+ *                            until the mapping says "pong ..."
  *   wms_demo pong NAME       ATTACH NAME, mmap it, print what the mapping
  *                            says and store "pong from pid N" in it
  *
@@ -45,7 +46,7 @@ static int fail(const char *what, const char *name, int err)
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: %s put NAME TEXT | get NAME | ls | rm NAME | ping NAME | pong NAME\n",
+		"usage: %s put NAME TEXT | get NAME | ls | rm NAME | ping NAME [SECONDS] | pong NAME\n",
 		prog);
 	return 2;
 }
@@ -218,12 +219,12 @@ static char *map_entry(int fd, const char *name, const char *what)
 	return map;
 }
 
-static int do_ping(int fd, const char *name)
+static int do_ping(int fd, const char *name, unsigned long seconds)
 {
 	volatile char *seen;
 	struct wms_add a;
+	unsigned long i;
 	char *map;
-	int i;
 
 	memset(&a, 0, sizeof(a));
 	set_field(a.name, name);
@@ -238,14 +239,15 @@ static int do_ping(int fd, const char *name)
 	printf("[A] stored in my mapping: %s\n", map);
 	fflush(stdout);
 	seen = map;
-	for (i = 0; i < 1000; i++) {
+	for (i = 0; !seconds || i < 100 * seconds; i++) {
 		if (!strncmp((const char *)seen, "pong", 4)) {
 			printf("[A] my mapping now says: %s\n", map);
 			return 0;
 		}
 		usleep(10000);
 	}
-	return fail("ping: no pong within 10 s", name, ETIMEDOUT);
+	fprintf(stderr, "%s: ping %s: no pong within %lu s\n", prog, name, seconds);
+	return 1;
 }
 
 static int do_pong(int fd, const char *name)
@@ -262,6 +264,7 @@ static int do_pong(int fd, const char *name)
 
 int main(int argc, char **argv)
 {
+	unsigned long seconds = 10;
 	const char *cmd;
 	int fd, ret;
 
@@ -270,9 +273,18 @@ int main(int argc, char **argv)
 	cmd = argv[1];
 	if (!strcmp(cmd, "put") ? argc != 4 :
 	    !strcmp(cmd, "get") || !strcmp(cmd, "rm") ||
-	    !strcmp(cmd, "ping") || !strcmp(cmd, "pong") ? argc != 3 :
+	    !strcmp(cmd, "pong") ? argc != 3 :
+	    !strcmp(cmd, "ping") ? argc != 3 && argc != 4 :
 	    !strcmp(cmd, "ls") ? argc != 2 : 1)
 		return usage();
+	if (!strcmp(cmd, "ping") && argc == 4) {
+		char *end;
+
+		errno = 0;
+		seconds = strtoul(argv[3], &end, 10);
+		if (errno || end == argv[3] || *end || argv[3][0] == '-')
+			return usage();
+	}
 	fd = open_dev();
 	if (fd < 0)
 		return 1;
@@ -283,7 +295,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(cmd, "rm"))
 		ret = do_rm(fd, argv[2]);
 	else if (!strcmp(cmd, "ping"))
-		ret = do_ping(fd, argv[2]);
+		ret = do_ping(fd, argv[2], seconds);
 	else if (!strcmp(cmd, "pong"))
 		ret = do_pong(fd, argv[2]);
 	else

@@ -149,6 +149,12 @@ check_file() {
 	return 1
 }
 
+# running PID: the process exists and has not exited (an unreaped child
+# is still there for kill -0)
+running() {
+	kill -0 "$1" 2>/dev/null && ! grep -q ') Z ' "/proc/$1/stat" 2>/dev/null
+}
+
 # json_field KEY: the number of "KEY":N in $T/out
 json_field() {
 	sed -n "s/.*\"$1\":\([0-9][0-9]*\).*/\1/p" "$T/out"
@@ -683,17 +689,20 @@ check "rm -- NAME" 0 "" ""
 # An attached entry: ATTACHED in ls -l, info, /proc/driver/wms
 
 if [ -x "$WMS_DEMO" ]; then
-	"$WMS_DEMO" ping wct.att >"$T/ping.out" 2>&1 &
+	# ping waits for the pong without a time limit (0); it is attached
+	# once it has said that it stored its text in its mapping. No time
+	# bound here either: wait for that line, or for ping to end.
+	"$WMS_DEMO" ping wct.att 0 >"$T/ping.out" 2>&1 &
 	PING_PID=$!
-	i=0
+	while ! grep -q '^\[A\] stored in my mapping' "$T/ping.out" &&
+	      running "$PING_PID"; do
+		sleep 0.05
+	done
 	att=""
-	while [ $i -lt 100 ]; do
+	if grep -q '^\[A\] stored in my mapping' "$T/ping.out"; then
 		"$WMSCTL" info wct.att --json >"$T/out" 2>/dev/null
 		att=$(json_field attached)
-		[ "$att" = 1 ] && break
-		sleep 0.05
-		i=$((i + 1))
-	done
+	fi
 	if [ "$att" = 1 ]; then
 		pass "info --json: attached 1 while wms_demo ping holds wct.att"
 		run "$WMSCTL" ls -ln
@@ -711,7 +720,8 @@ if [ -x "$WMS_DEMO" ]; then
 		fail "info --json: attached 1 while wms_demo ping holds wct.att (got '$att')"
 		diag_file "wms_demo ping" "$T/ping.out"
 	fi
-	"$WMS_DEMO" pong wct.att >/dev/null 2>&1
+	# A failed pong stores nothing: end ping rather than wait for ever.
+	"$WMS_DEMO" pong wct.att >/dev/null 2>&1 || kill "$PING_PID" 2>/dev/null
 	wait "$PING_PID"
 	rc=$?
 	PING_PID=""
