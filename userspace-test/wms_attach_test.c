@@ -1840,6 +1840,7 @@ struct atom {
 	atomic_int stop;
 	atomic_ulong writes;
 	long long err;
+	atomic_bool exited;
 	pthread_t th;
 	bool started;
 };
@@ -1854,6 +1855,7 @@ static void *atom_writer(void *arg)
 
 	if (!buf) {
 		a->err = -ENOMEM;
+		atomic_store(&a->exited, true);
 		return NULL;
 	}
 	while (!atomic_load(&a->stop)) {
@@ -1873,7 +1875,19 @@ static void *atom_writer(void *arg)
 		atomic_fetch_add(&a->writes, 1);
 	}
 	free(buf);
+	atomic_store(&a->exited, true);
 	return NULL;
+}
+
+/* Wait until the writer has counted want writes; false if it stopped. */
+static bool atom_wait_writes(unsigned long want)
+{
+	while (atomic_load(&g_atom.writes) < want) {
+		if (atomic_load(&g_atom.exited))
+			return false;
+		usleep(50);
+	}
+	return true;
 }
 
 static void atom_stop(void)
@@ -1885,13 +1899,27 @@ static void atom_stop(void)
 	g_atom.started = false;
 }
 
-/* Whole-entry pwrite()/WRITE vs pread()/read()/READ: a reader never sees two writes mixed. */
-TEST_F_TIMEOUT(attach, rw_atomic_against_each_other, 60)
+/*
+ * Whole-entry pwrite()/WRITE vs pread()/read()/READ: a reader never sees two
+ * writes mixed. ATOM_READS reads, bounded by reads rather than time: a read
+ * that sees the value of the read before waits for the writer to count two
+ * more writes than it had counted when that read returned (one may have
+ * finished uncounted), so the next read sees a newer write and at least
+ * every second read sees a change. Its time is only bounded by the test's
+ * timeout (120 s): on Debian 6.12 under QEMU TCG, the host's two cores at
+ * a load average of 7 to 8 with busy loops on both, 3,000 reads took 3 to
+ * 6 s (6,000: 6 to 20 s); on the UML debug kernel (one CPU, each wait a
+ * 10 ms tick) 15 s. Reads without the data lock made it fail (3,859 of
+ * 6,000 torn).
+ */
+#define ATOM_READS	3000
+TEST_F_TIMEOUT(attach, rw_atomic_against_each_other, 120)
 {
 	const char *n = NM("e");
 	const size_t size = 3 * 4096 + 512, nw = size / 8;
-	unsigned long reads = 0, torn = 0, changes = 0;
-	__u64 *buf = malloc(size), prev = 0, t0;
+	unsigned long reads = 0, torn = 0, changes = 0, writes = 0;
+	__u64 *buf = malloc(size), prev = 0, t0 = now_ns();
+	bool same = false;
 	int fd_r;
 
 	ASSERT_TRUE(buf != NULL);
@@ -1905,9 +1933,7 @@ TEST_F_TIMEOUT(attach, rw_atomic_against_each_other, 60)
 	ASSERT_EQ(0, pthread_create(&g_atom.th, NULL, atom_writer, &g_atom));
 	g_atom.started = true;
 	self->stop_fn = atom_stop;
-	t0 = now_ns();
-	while ((now_ns() - t0 < 1500000000ULL || atomic_load(&g_atom.writes) < 50 ||
-		changes < 10) && now_ns() - t0 < 20000000000ULL && !g_atom.err) {
+	while (reads < ATOM_READS && atom_wait_writes(same ? writes + 2 : 1)) {
 		long long r;
 		size_t i;
 
@@ -1923,6 +1949,7 @@ TEST_F_TIMEOUT(attach, rw_atomic_against_each_other, 60)
 		default:
 			r = w_pread(self->fd, n, 0, buf, size);
 		}
+		writes = atomic_load(&g_atom.writes);
 		ASSERT_EQ((long long)size, r) TH_LOG("read #%lu (kind %lu): %s", reads,
 						     reads % 3, rstr(r));
 		reads++;
@@ -1936,18 +1963,20 @@ TEST_F_TIMEOUT(attach, rw_atomic_against_each_other, 60)
 				       reads - 1, (reads - 1) % 3, (ull)buf[0], i,
 				       (ull)(i < nw ? buf[i] : 0));
 		}
-		if (buf[0] != prev)
+		same = buf[0] == prev;
+		if (!same)
 			changes++;
 		prev = buf[0];
 	}
 	atom_stop();
 	EXPECT_EQ(0LL, g_atom.err) TH_LOG("writer: %s", rstr(g_atom.err));
+	EXPECT_EQ((unsigned long)ATOM_READS, reads) TH_LOG("the writer stopped");
 	EXPECT_EQ(0UL, torn) TH_LOG("%lu of %lu reads were torn", torn, reads);
-	EXPECT_LE(10UL, changes) TH_LOG("readers saw only %lu changes in %lu reads "
-					"(%lu writes): the test proved nothing", changes, reads,
-					atomic_load(&g_atom.writes));
-	diag("%lu reads, %lu writes, %lu changes seen", reads,
-	     atomic_load(&g_atom.writes), changes);
+	EXPECT_LE((unsigned long)ATOM_READS / 2, changes)
+		TH_LOG("reads saw only %lu changes in %lu reads (%lu writes): the test "
+		       "proved nothing", changes, reads, atomic_load(&g_atom.writes));
+	diag("%lu reads, %lu writes, %lu changes seen, %.1f s", reads,
+	     atomic_load(&g_atom.writes), changes, (double)(now_ns() - t0) / 1e9);
 	close(fd_r);
 	close(g_atom.fd_w);
 	EXPECT_R(0, w_remove(self->fd, n));

@@ -1518,6 +1518,7 @@ struct at_shared {
 	unsigned int idx;
 	atomic_int stop;
 	atomic_ulong writes;
+	atomic_int exited;	/* writers that stopped (on stop or on an error) */
 };
 
 struct at_writer {
@@ -1538,6 +1539,7 @@ static void *at_writer_fn(void *arg)
 	if (!buf) {
 		w->fails++;
 		snprintf(w->fail, sizeof(w->fail), "malloc");
+		atomic_fetch_add(&sh->exited, 1);
 		return NULL;
 	}
 	while (!atomic_load(&sh->stop)) {
@@ -1557,7 +1559,19 @@ static void *at_writer_fn(void *arg)
 		atomic_fetch_add(&sh->writes, 1);
 	}
 	free(buf);
+	atomic_fetch_add(&sh->exited, 1);
 	return NULL;
+}
+
+/* Wait until the writers have counted want WRITEs; false if one stopped. */
+static bool at_wait_writes(struct at_shared *sh, unsigned long want)
+{
+	while (atomic_load(&sh->writes) < want) {
+		if (atomic_load(&sh->exited))
+			return false;
+		usleep(50);
+	}
+	return true;
 }
 
 struct at_stats {
@@ -1565,23 +1579,44 @@ struct at_stats {
 	char msg[256];
 };
 
-/* Reads for up to 20 s or 3000 reads; every READ must see one write whole. */
+/*
+ * AT_READS READs; every one must see one write whole. Bounded by reads, not
+ * by time: a READ that sees the value of the READ before waits for the two
+ * writers to count AT_WRITERS + 1 more WRITEs than they had counted when
+ * that READ returned. At most one WRITE of each writer had finished
+ * uncounted then, so one more finished after it and the next READ sees a
+ * newer write: at least every second READ sees a change. Its time is only
+ * bounded by the test's timeout (180 s): on Debian 6.12 under QEMU TCG,
+ * the host's two cores at a load average of 7 to 8 with busy loops on
+ * both, the case took 16 to 25 s (about 1,550 changes seen); on the UML
+ * debug kernel 15 s. A READ without the data lock made it fail (1,101 torn
+ * READs of 3,000).
+ */
+#define AT_WRITERS	2
+#define AT_READS	3000
 static __attribute__((noinline)) void at_read_loop(struct at_shared *sh, __u64 *buf, struct at_stats *st)
 {
 	__u64 rng = rng_init(g_seed, 2000), last = 0;
-	__u64 t_end = now_ns(CLOCK_MONOTONIC) + 20ULL * 1000000000ULL;
+	unsigned long writes = 0;
+	bool same = false;
 
 	memset(st, 0, sizeof(*st));
-	while (st->reads < 3000 && now_ns(CLOCK_MONOTONIC) < t_end) {
+	while (st->reads < AT_READS) {
 		__u64 off = 8 * (rng_next(&rng) % (sh->size / 8));
 		__u64 len = rng_next(&rng) & 1 ? sh->size - off : sh->size;
 		__u64 done, first;
 		size_t i;
 		int r;
 
+		if (same && !at_wait_writes(sh, writes + AT_WRITERS + 1)) {
+			snprintf(st->msg, sizeof(st->msg), "a writer stopped after %lu READs",
+				 st->reads);
+			break;
+		}
 		if (len == sh->size)
 			off = 0;
 		r = w_read(sh->fd, sh->name, off, buf, len, &done);
+		writes = atomic_load(&sh->writes);
 		if (r || done != len) {
 			st->bad++;
 			snprintf(st->msg, sizeof(st->msg), "READ off %llu len %llu: %s done %llu",
@@ -1605,7 +1640,8 @@ static __attribute__((noinline)) void at_read_loop(struct at_shared *sh, __u64 *
 		}
 		if (first)
 			st->nonzero++;
-		if (first != last)
+		same = first == last;
+		if (!same)
 			st->changes++;
 		last = first;
 	}
@@ -1628,10 +1664,12 @@ static void at_stop(void *unused)
 
 TEST_F_TIMEOUT(wms, read_write_atomic, 180)
 {
+	__u64 t0 = now_ns(CLOCK_MONOTONIC);
 	struct at_stats st;
 	unsigned int k;
 	__u64 *buf;
 
+	memset(&st, 0, sizeof(st));
 	memset(&at_sh, 0, sizeof(at_sh));
 	memset(at_w, 0, sizeof(at_w));
 	at_sh.fd = self->fd;
@@ -1648,10 +1686,11 @@ TEST_F_TIMEOUT(wms, read_write_atomic, 180)
 		ASSERT_EQ(0, pthread_create(&at_w[k].th, NULL, at_writer_fn, &at_w[k]));
 		at_started++;
 	}
-	/* let the writers get going so the entry holds written data */
-	for (k = 0; k < 10000 && !atomic_load(&at_sh.writes); k++)
-		usleep(1000);
-	at_read_loop(&at_sh, buf, &st);
+	/* the entry holds written data before the first READ */
+	if (at_wait_writes(&at_sh, 1))
+		at_read_loop(&at_sh, buf, &st);
+	else
+		snprintf(st.msg, sizeof(st.msg), "a writer stopped before its first WRITE");
 	if (st.msg[0])
 		TH_LOG("%s", st.msg);
 	at_stop(NULL);
@@ -1659,13 +1698,16 @@ TEST_F_TIMEOUT(wms, read_write_atomic, 180)
 	for (k = 0; k < 2; k++) {
 		EXPECT_EQ(0UL, at_w[k].fails) TH_LOG("writer %u: %s", k, at_w[k].fail);
 	}
-	diag("atomic: %lu reads, %lu writes, %lu value changes seen", st.reads,
-	     (unsigned long)atomic_load(&at_sh.writes), st.changes);
+	diag("atomic: %lu reads, %lu writes, %lu value changes seen, %.1f s", st.reads,
+	     (unsigned long)atomic_load(&at_sh.writes), st.changes,
+	     (double)(now_ns(CLOCK_MONOTONIC) - t0) / 1e9);
 	EXPECT_EQ(0UL, st.torn);
 	EXPECT_EQ(0UL, st.bad);
-	EXPECT_LE(100UL, st.reads);
-	EXPECT_LE(2UL, st.changes) TH_LOG("readers never saw writes change: test proved nothing");
-	EXPECT_LE(1UL, st.nonzero);
+	EXPECT_EQ((unsigned long)AT_READS, st.reads);
+	/* every second READ at least (see at_read_loop) */
+	EXPECT_LE((unsigned long)AT_READS / 2, st.changes)
+		TH_LOG("READs saw the writes change too seldom: the test proved nothing");
+	EXPECT_EQ(st.reads, st.nonzero);
 	EXPECT_EQ(0, w_remove(self->fd, at_sh.name));
 	free(buf);
 }
