@@ -10,6 +10,7 @@
 #include <linux/wms.h>
 
 #include "../module/registry.h"
+#include "wms_kunit.h"
 
 static void wms_api_lifecycle(struct kunit *test)
 {
@@ -107,12 +108,7 @@ static void wms_api_put_null(struct kunit *test)
 
 	wms_registry_stats(entry->reg, &after);
 	KUNIT_EXPECT_EQ(test, kref_read(&entry->ref), refs);
-	KUNIT_EXPECT_EQ(test, after.nr_entries, before.nr_entries);
-	KUNIT_EXPECT_EQ(test, after.nr_slots, before.nr_slots);
-	KUNIT_EXPECT_EQ(test, after.total_bytes, before.total_bytes);
-	KUNIT_EXPECT_EQ(test, after.peak_bytes, before.peak_bytes);
-	KUNIT_EXPECT_EQ(test, after.adds, before.adds);
-	KUNIT_EXPECT_EQ(test, after.removes, before.removes);
+	expect_same_stats(test, before, after);
 	KUNIT_EXPECT_TRUE(test, wms_exists("kunit-put-null"));
 	wms_put(entry);
 	KUNIT_EXPECT_EQ(test, wms_remove("kunit-put-null"), 0);

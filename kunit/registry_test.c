@@ -19,53 +19,16 @@
 #include <linux/wms.h>
 
 #include "../module/registry.h"
-
-struct wms_test_ctx {
-	struct wms_limits limits;
-	struct wms_registry reg;
-};
-
-/* Root through /dev/wms: no quota, but not a kernel caller. */
-static const struct wms_owner wms_test_root = {
-	.uid = GLOBAL_ROOT_UID, .gid = GLOBAL_ROOT_GID, .mode = 0600,
-};
-
-/* A kernel caller, as wms_add() makes it: the only one that may use '.'. */
-static const struct wms_owner wms_test_kernel = {
-	.uid = GLOBAL_ROOT_UID, .gid = GLOBAL_ROOT_GID, .mode = 0600,
-	.kernel = true,
-};
+#include "wms_kunit.h"
 
 static int wms_registry_test_init(struct kunit *test)
 {
-	struct wms_test_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
-
-	KUNIT_ASSERT_NOT_NULL(test, ctx);
-	ctx->limits.max_entries = 1024;
-	ctx->limits.max_entry_size = SZ_1M;
-	ctx->limits.max_total_bytes = SZ_16M;
-	ctx->limits.max_user_bytes = SZ_4M;
-	ctx->limits.max_user_entries = 1024;
-	KUNIT_ASSERT_EQ(test, wms_registry_init(&ctx->reg, &ctx->limits), 0);
-	test->priv = ctx;
-	return 0;
+	return wms_test_ctx_init(test, 1024, 1024);
 }
 
 static void wms_registry_test_exit(struct kunit *test)
 {
-	struct wms_test_ctx *ctx = test->priv;
-
-	wms_registry_destroy(&ctx->reg);
-}
-
-static struct wms_registry *test_reg(struct kunit *test)
-{
-	return &((struct wms_test_ctx *)test->priv)->reg;
-}
-
-static struct wms_limits *test_limits(struct kunit *test)
-{
-	return &((struct wms_test_ctx *)test->priv)->limits;
+	wms_test_ctx_exit(test);
 }
 
 static struct wms_entry *add(struct kunit *test, const char *name, size_t size,
@@ -86,25 +49,6 @@ static void add_new(struct kunit *test, const char *name, size_t size)
 			       PTR_ERR(entry));
 	KUNIT_EXPECT_TRUE(test, created);
 	wms_entry_put(entry);
-}
-
-static struct wms_registry_stats stats_of(struct kunit *test)
-{
-	struct wms_registry_stats stats;
-
-	wms_registry_stats(test_reg(test), &stats);
-	return stats;
-}
-
-static void expect_same_stats(struct kunit *test, struct wms_registry_stats a,
-			      struct wms_registry_stats b)
-{
-	KUNIT_EXPECT_EQ(test, a.nr_entries, b.nr_entries);
-	KUNIT_EXPECT_EQ(test, a.nr_slots, b.nr_slots);
-	KUNIT_EXPECT_EQ(test, a.total_bytes, b.total_bytes);
-	KUNIT_EXPECT_EQ(test, a.peak_bytes, b.peak_bytes);
-	KUNIT_EXPECT_EQ(test, a.adds, b.adds);
-	KUNIT_EXPECT_EQ(test, a.removes, b.removes);
 }
 
 /* The array and the index agree, ids ascend, and every slot is accurate. */

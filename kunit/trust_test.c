@@ -24,24 +24,9 @@
 #include <linux/wms.h>
 
 #include "../module/registry.h"
+#include "wms_kunit.h"
 
 #define WMS_TRUST_USER_ENTRIES	4
-
-struct wms_trust_ctx {
-	struct wms_limits limits;
-	struct wms_registry reg;
-};
-
-/* A kernel caller, as wms_add() makes it. */
-static const struct wms_owner trust_kernel = {
-	.uid = GLOBAL_ROOT_UID, .gid = GLOBAL_ROOT_GID, .mode = 0600,
-	.kernel = true,
-};
-
-/* Root through /dev/wms: CAP_SYS_ADMIN, so no quota, but user space. */
-static const struct wms_owner trust_root = {
-	.uid = GLOBAL_ROOT_UID, .gid = GLOBAL_ROOT_GID, .mode = 0600,
-};
 
 /* Users through /dev/wms, under their quotas. */
 static const struct wms_owner trust_alice = {
@@ -56,43 +41,12 @@ static const struct wms_owner trust_bob = {
 
 static int wms_trust_test_init(struct kunit *test)
 {
-	struct wms_trust_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx),
-						  GFP_KERNEL);
-
-	KUNIT_ASSERT_NOT_NULL(test, ctx);
-	ctx->limits.max_entries = 64;
-	ctx->limits.max_entry_size = SZ_1M;
-	ctx->limits.max_total_bytes = SZ_16M;
-	ctx->limits.max_user_bytes = SZ_4M;
-	ctx->limits.max_user_entries = WMS_TRUST_USER_ENTRIES;
-	KUNIT_ASSERT_EQ(test, wms_registry_init(&ctx->reg, &ctx->limits), 0);
-	test->priv = ctx;
-	return 0;
+	return wms_test_ctx_init(test, 64, WMS_TRUST_USER_ENTRIES);
 }
 
 static void wms_trust_test_exit(struct kunit *test)
 {
-	struct wms_trust_ctx *ctx = test->priv;
-
-	wms_registry_destroy(&ctx->reg);
-}
-
-static struct wms_registry *trust_reg(struct kunit *test)
-{
-	return &((struct wms_trust_ctx *)test->priv)->reg;
-}
-
-static struct wms_limits *trust_limits(struct kunit *test)
-{
-	return &((struct wms_trust_ctx *)test->priv)->limits;
-}
-
-static struct wms_registry_stats trust_stats(struct kunit *test)
-{
-	struct wms_registry_stats stats;
-
-	wms_registry_stats(trust_reg(test), &stats);
-	return stats;
+	wms_test_ctx_exit(test);
 }
 
 /* Add as @owner an entry that the test expects to be created; keep the ref. */
@@ -103,7 +57,7 @@ static struct wms_entry *trust_create(struct kunit *test, const char *name,
 	struct wms_entry *entry;
 	bool created = false;
 
-	entry = wms_registry_add(trust_reg(test), name, size, WMS_ADD_EXCL,
+	entry = wms_registry_add(test_reg(test), name, size, WMS_ADD_EXCL,
 				 owner, &created);
 	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(entry), "add %s: %ld", name,
 			       PTR_ERR(entry));
@@ -123,19 +77,19 @@ static void trust_refused(struct kunit *test, const char *name, size_t size,
 			  unsigned int flags, const struct wms_owner *owner,
 			  long err)
 {
-	struct wms_registry_stats before = trust_stats(test);
+	struct wms_registry_stats before = stats_of(test);
 	struct wms_registry_stats after;
 	bool created = true;
 	struct wms_entry *entry;
 
-	entry = wms_registry_add(trust_reg(test), name, size, flags, owner,
+	entry = wms_registry_add(test_reg(test), name, size, flags, owner,
 				 &created);
 	KUNIT_EXPECT_EQ_MSG(test, PTR_ERR(entry), err, "add %s, size %zu",
 			    name, size);
 	if (!IS_ERR(entry))
 		wms_entry_put(entry);
 	KUNIT_EXPECT_FALSE(test, created);
-	after = trust_stats(test);
+	after = stats_of(test);
 	KUNIT_EXPECT_EQ(test, after.nr_entries, before.nr_entries);
 	KUNIT_EXPECT_EQ(test, after.adds, before.adds);
 	KUNIT_EXPECT_EQ(test, after.total_bytes, before.total_bytes);
@@ -148,16 +102,16 @@ static void trust_refused(struct kunit *test, const char *name, size_t size,
  */
 static void wms_trust_reserved_user_eperm(struct kunit *test)
 {
-	struct wms_registry *reg = trust_reg(test);
+	struct wms_registry *reg = test_reg(test);
 
 	trust_refused(test, ".secret", 1, 0, &trust_alice, -EPERM);
 	trust_refused(test, ".secret", 0, WMS_ADD_EXCL, &trust_alice, -EPERM);
 	trust_refused(test, ".", 1, 0, &trust_alice, -EINVAL);
-	trust_refused(test, "..x", 1, 0, &trust_root, -EPERM);
+	trust_refused(test, "..x", 1, 0, &wms_test_root, -EPERM);
 	trust_refused(test, ".secret", SIZE_MAX, 0, &trust_alice, -EPERM);
-	trust_refused(test, ".secret", SIZE_MAX, 0, &trust_root, -EPERM);
-	trust_limits(test)->max_user_entries = 0;
-	trust_limits(test)->max_entries = 0;
+	trust_refused(test, ".secret", SIZE_MAX, 0, &wms_test_root, -EPERM);
+	test_limits(test)->max_user_entries = 0;
+	test_limits(test)->max_entries = 0;
 	trust_refused(test, ".secret", 1, 0, &trust_alice, -EPERM);
 
 	KUNIT_EXPECT_NULL(test, wms_registry_get(reg, ".secret"));
@@ -166,11 +120,11 @@ static void wms_trust_reserved_user_eperm(struct kunit *test)
 			0);
 	KUNIT_EXPECT_EQ(test, wms_registry_user_bytes(reg, trust_alice.uid),
 			0);
-	KUNIT_EXPECT_EQ(test, trust_stats(test).failed[WMS_FAIL_EFBIG], 0);
-	KUNIT_EXPECT_EQ(test, trust_stats(test).failed[WMS_FAIL_ENOSPC], 0);
+	KUNIT_EXPECT_EQ(test, stats_of(test).failed[WMS_FAIL_EFBIG], 0);
+	KUNIT_EXPECT_EQ(test, stats_of(test).failed[WMS_FAIL_ENOSPC], 0);
 	/* A name that only contains a dot later is anybody's. */
-	trust_limits(test)->max_user_entries = WMS_TRUST_USER_ENTRIES;
-	trust_limits(test)->max_entries = 64;
+	test_limits(test)->max_user_entries = WMS_TRUST_USER_ENTRIES;
+	test_limits(test)->max_entries = 64;
 	trust_create_put(test, "a.b", 1, &trust_alice);
 	trust_create_put(test, "a.", 1, &trust_alice);
 }
@@ -182,11 +136,11 @@ static void wms_trust_reserved_user_eperm(struct kunit *test)
  */
 static void wms_trust_reserved_kernel_creates(struct kunit *test)
 {
-	struct wms_registry *reg = trust_reg(test);
+	struct wms_registry *reg = test_reg(test);
 	struct wms_entry *entry, *found;
 	bool created = true;
 
-	entry = trust_create(test, ".kernel", 100, &trust_kernel);
+	entry = trust_create(test, ".kernel", 100, &wms_test_kernel);
 	KUNIT_EXPECT_TRUE(test, entry->kernel);
 	KUNIT_EXPECT_TRUE(test, uid_eq(entry->uid, GLOBAL_ROOT_UID));
 
@@ -219,16 +173,16 @@ static void wms_trust_reserved_kernel_creates(struct kunit *test)
  */
 static void wms_trust_kernel_gets_only_kernel_entries(struct kunit *test)
 {
-	struct wms_registry *reg = trust_reg(test);
+	struct wms_registry *reg = test_reg(test);
 	struct wms_entry *user, *kern, *found;
 	bool created = true;
 
 	user = trust_create(test, "shared", 0, &trust_alice);
-	trust_refused(test, "shared", 0, 0, &trust_kernel, -EEXIST);
-	trust_refused(test, "shared", 0, WMS_ADD_EXCL, &trust_kernel, -EEXIST);
-	trust_create_put(test, "rooted", PAGE_SIZE, &trust_root);
-	trust_refused(test, "rooted", PAGE_SIZE, 0, &trust_kernel, -EEXIST);
-	KUNIT_EXPECT_EQ(test, trust_stats(test).failed[WMS_FAIL_EEXIST], 3);
+	trust_refused(test, "shared", 0, 0, &wms_test_kernel, -EEXIST);
+	trust_refused(test, "shared", 0, WMS_ADD_EXCL, &wms_test_kernel, -EEXIST);
+	trust_create_put(test, "rooted", PAGE_SIZE, &wms_test_root);
+	trust_refused(test, "rooted", PAGE_SIZE, 0, &wms_test_kernel, -EEXIST);
+	KUNIT_EXPECT_EQ(test, stats_of(test).failed[WMS_FAIL_EEXIST], 3);
 	/* The user's entry is still there, untouched, for user space. */
 	found = wms_registry_add(reg, "shared", 0, 0, &trust_bob, &created);
 	KUNIT_EXPECT_PTR_EQ(test, found, user);
@@ -236,17 +190,17 @@ static void wms_trust_kernel_gets_only_kernel_entries(struct kunit *test)
 	if (!IS_ERR(found))
 		wms_entry_put(found);
 
-	kern = trust_create(test, "made", 8, &trust_kernel);
-	found = wms_registry_add(reg, "made", 8, 0, &trust_kernel, &created);
+	kern = trust_create(test, "made", 8, &wms_test_kernel);
+	found = wms_registry_add(reg, "made", 8, 0, &wms_test_kernel, &created);
 	KUNIT_EXPECT_PTR_EQ(test, found, kern);
 	KUNIT_EXPECT_FALSE(test, created);
 	if (!IS_ERR(found))
 		wms_entry_put(found);
-	trust_refused(test, "made", 8, WMS_ADD_EXCL, &trust_kernel, -EEXIST);
+	trust_refused(test, "made", 8, WMS_ADD_EXCL, &wms_test_kernel, -EEXIST);
 
 	/* Once the user's entry is removed, the kernel caller creates its own. */
 	KUNIT_EXPECT_EQ(test, wms_registry_remove(reg, "shared"), 0);
-	found = trust_create(test, "shared", 0, &trust_kernel);
+	found = trust_create(test, "shared", 0, &wms_test_kernel);
 	KUNIT_EXPECT_PTR_NE(test, found, user);
 	KUNIT_EXPECT_TRUE(test, found->kernel);
 	wms_entry_put(found);
@@ -257,12 +211,12 @@ static void wms_trust_kernel_gets_only_kernel_entries(struct kunit *test)
 /* wms_is_kernel_entry() tells who made an entry that wms_get() may find. */
 static void wms_trust_is_kernel_entry(struct kunit *test)
 {
-	struct wms_registry *reg = trust_reg(test);
+	struct wms_registry *reg = test_reg(test);
 	struct wms_entry *entry;
 
-	trust_create_put(test, "by-kernel", 1, &trust_kernel);
+	trust_create_put(test, "by-kernel", 1, &wms_test_kernel);
 	trust_create_put(test, "by-user", 1, &trust_alice);
-	trust_create_put(test, "by-root", 1, &trust_root);
+	trust_create_put(test, "by-root", 1, &wms_test_root);
 
 	entry = wms_registry_get(reg, "by-kernel");
 	KUNIT_ASSERT_NOT_NULL(test, entry);
@@ -281,7 +235,7 @@ static void wms_trust_is_kernel_entry(struct kunit *test)
 /* wms_registry_exists() finds an entry without touching its refcount. */
 static void wms_trust_exists_takes_no_ref(struct kunit *test)
 {
-	struct wms_registry *reg = trust_reg(test);
+	struct wms_registry *reg = test_reg(test);
 	struct wms_entry *entry = trust_create(test, "there", 1, &trust_alice);
 	unsigned int refs = kref_read(&entry->ref);
 
@@ -316,23 +270,23 @@ static void wms_trust_charge_size(struct kunit *test)
  */
 static void wms_trust_page_charge(struct kunit *test)
 {
-	struct wms_registry *reg = trust_reg(test);
+	struct wms_registry *reg = test_reg(test);
 	kuid_t uid = trust_alice.uid;
 
 	trust_create_put(test, "one-byte", 1, &trust_alice);
-	KUNIT_EXPECT_EQ(test, trust_stats(test).total_bytes, PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, stats_of(test).total_bytes, PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, wms_registry_user_bytes(reg, uid), PAGE_SIZE);
 	trust_create_put(test, "empty", 0, &trust_alice);
-	KUNIT_EXPECT_EQ(test, trust_stats(test).total_bytes, PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, stats_of(test).total_bytes, PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, wms_registry_user_bytes(reg, uid), PAGE_SIZE);
 	trust_create_put(test, "page-and-one", PAGE_SIZE + 1, &trust_alice);
-	KUNIT_EXPECT_EQ(test, trust_stats(test).total_bytes, 3 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, stats_of(test).total_bytes, 3 * PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, wms_registry_user_bytes(reg, uid),
 			3 * PAGE_SIZE);
 	/* A kernel caller's entries are charged pages too. */
-	trust_create_put(test, "kernel-byte", 1, &trust_kernel);
-	KUNIT_EXPECT_EQ(test, trust_stats(test).total_bytes, 4 * PAGE_SIZE);
-	KUNIT_EXPECT_EQ(test, trust_stats(test).peak_bytes, 4 * PAGE_SIZE);
+	trust_create_put(test, "kernel-byte", 1, &wms_test_kernel);
+	KUNIT_EXPECT_EQ(test, stats_of(test).total_bytes, 4 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, stats_of(test).peak_bytes, 4 * PAGE_SIZE);
 
 	KUNIT_EXPECT_EQ(test, wms_registry_remove(reg, "page-and-one"), 0);
 	KUNIT_EXPECT_EQ(test, wms_registry_user_bytes(reg, uid), PAGE_SIZE);
@@ -340,24 +294,24 @@ static void wms_trust_page_charge(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, wms_registry_remove(reg, "empty"), 0);
 	KUNIT_EXPECT_EQ(test, wms_registry_remove(reg, "kernel-byte"), 0);
 	KUNIT_EXPECT_EQ(test, wms_registry_user_bytes(reg, uid), 0);
-	KUNIT_EXPECT_EQ(test, trust_stats(test).total_bytes, 0);
-	KUNIT_EXPECT_EQ(test, trust_stats(test).peak_bytes, 4 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, stats_of(test).total_bytes, 0);
+	KUNIT_EXPECT_EQ(test, stats_of(test).peak_bytes, 4 * PAGE_SIZE);
 }
 
 /* The byte limits count pages: a page of quota holds one 1-byte entry. */
 static void wms_trust_page_charge_limits(struct kunit *test)
 {
-	trust_limits(test)->max_user_bytes = PAGE_SIZE;
+	test_limits(test)->max_user_bytes = PAGE_SIZE;
 	trust_create_put(test, "first", 1, &trust_alice);
 	trust_refused(test, "second", 1, 0, &trust_alice, -ENOSPC);
 	/* Size 0 is charged no bytes, so the byte quota lets it through. */
 	trust_create_put(test, "nothing", 0, &trust_alice);
 
-	trust_limits(test)->max_total_bytes = 2 * PAGE_SIZE;
-	trust_create_put(test, "root-page", PAGE_SIZE, &trust_root);
-	trust_refused(test, "root-byte", 1, 0, &trust_root, -ENOSPC);
-	trust_refused(test, "kernel-byte", 1, 0, &trust_kernel, -ENOSPC);
-	KUNIT_EXPECT_EQ(test, trust_stats(test).failed[WMS_FAIL_ENOSPC], 3);
+	test_limits(test)->max_total_bytes = 2 * PAGE_SIZE;
+	trust_create_put(test, "root-page", PAGE_SIZE, &wms_test_root);
+	trust_refused(test, "root-byte", 1, 0, &wms_test_root, -ENOSPC);
+	trust_refused(test, "kernel-byte", 1, 0, &wms_test_kernel, -ENOSPC);
+	KUNIT_EXPECT_EQ(test, stats_of(test).failed[WMS_FAIL_ENOSPC], 3);
 }
 
 /*
@@ -368,7 +322,7 @@ static void wms_trust_page_charge_limits(struct kunit *test)
  */
 static void wms_trust_user_entries(struct kunit *test)
 {
-	struct wms_registry *reg = trust_reg(test);
+	struct wms_registry *reg = test_reg(test);
 	struct wms_owner alice_admin = trust_alice;
 	kuid_t uid = trust_alice.uid;
 	struct wms_entry *held;
@@ -385,7 +339,7 @@ static void wms_trust_user_entries(struct kunit *test)
 			WMS_TRUST_USER_ENTRIES);
 	trust_refused(test, "past", 0, 0, &trust_alice, -ENOSPC);
 	trust_refused(test, "past", 1, 0, &trust_alice, -ENOSPC);
-	KUNIT_EXPECT_EQ(test, trust_stats(test).failed[WMS_FAIL_ENOSPC], 2);
+	KUNIT_EXPECT_EQ(test, stats_of(test).failed[WMS_FAIL_ENOSPC], 2);
 	KUNIT_EXPECT_EQ(test, wms_registry_user_entries(reg, uid),
 			WMS_TRUST_USER_ENTRIES);
 
@@ -407,10 +361,10 @@ static void wms_trust_user_entries(struct kunit *test)
 			WMS_TRUST_USER_ENTRIES);
 	trust_refused(test, "beyond", 0, 0, &trust_alice, -ENOSPC);
 	KUNIT_EXPECT_EQ(test, wms_registry_user_bytes(reg, uid), PAGE_SIZE);
-	KUNIT_EXPECT_EQ(test, trust_stats(test).total_bytes, PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, stats_of(test).total_bytes, PAGE_SIZE);
 	wms_entry_put(held);
 	KUNIT_EXPECT_EQ(test, wms_registry_user_bytes(reg, uid), 0);
-	KUNIT_EXPECT_EQ(test, trust_stats(test).total_bytes, 0);
+	KUNIT_EXPECT_EQ(test, stats_of(test).total_bytes, 0);
 	KUNIT_EXPECT_EQ(test, wms_registry_user_entries(reg, uid),
 			WMS_TRUST_USER_ENTRIES);
 
@@ -428,10 +382,10 @@ static void wms_trust_counters(struct kunit *test)
 	struct wms_registry_stats stats;
 
 	trust_refused(test, ".user", 1, 0, &trust_alice, -EPERM);
-	trust_refused(test, ".root", SIZE_MAX, 0, &trust_root, -EPERM);
+	trust_refused(test, ".root", SIZE_MAX, 0, &wms_test_root, -EPERM);
 	trust_create_put(test, "mine", 1, &trust_alice);
-	trust_refused(test, "mine", 1, 0, &trust_kernel, -EEXIST);
-	stats = trust_stats(test);
+	trust_refused(test, "mine", 1, 0, &wms_test_kernel, -EEXIST);
+	stats = stats_of(test);
 	KUNIT_EXPECT_EQ(test, stats.failed[WMS_FAIL_EPERM], 2);
 	KUNIT_EXPECT_EQ(test, stats.failed[WMS_FAIL_EEXIST], 1);
 	KUNIT_EXPECT_EQ(test, stats.failed[WMS_FAIL_EFBIG], 0);
@@ -583,9 +537,9 @@ static void wms_trust_race_kernel_user(struct kunit *test)
 	int outcome = 0;
 
 	KUNIT_ASSERT_NOT_NULL(test, race);
-	race->reg = trust_reg(test);
+	race->reg = test_reg(test);
 	init_waitqueue_head(&race->wait);
-	race->side[WMS_RACE_KERNEL].owner = &trust_kernel;
+	race->side[WMS_RACE_KERNEL].owner = &wms_test_kernel;
 	race->side[WMS_RACE_USER].owner = &trust_alice;
 	for (i = 0; i < 2; i++) {
 		race->side[i].race = race;
@@ -639,8 +593,8 @@ static void wms_trust_race_kernel_user(struct kunit *test)
 	/* Both orders happened, or the race tested one of them only. */
 	for (i = 0; i < WMS_RACE_OUTCOMES; i++)
 		KUNIT_EXPECT_GT_MSG(test, counts[i], 0, "outcome %u", i);
-	KUNIT_EXPECT_EQ(test, trust_stats(test).nr_entries, 0);
-	KUNIT_EXPECT_EQ(test, trust_stats(test).total_bytes, 0);
+	KUNIT_EXPECT_EQ(test, stats_of(test).nr_entries, 0);
+	KUNIT_EXPECT_EQ(test, stats_of(test).total_bytes, 0);
 	KUNIT_EXPECT_EQ(test, wms_registry_user_entries(race->reg,
 							trust_alice.uid), 0);
 }
