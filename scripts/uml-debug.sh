@@ -220,7 +220,7 @@ make_root() {
 		[ -e "$ROOT/$a" ] || ln -s /bin/busybox "$ROOT/$a"
 	done
 	install -m 0644 "$BUILD/wms/module/wms.ko" "$ROOT/wms.ko"
-	for f in wms_test wms_attach_test wms_security_test wms_hostile_test wms_failnth_test \
+	for f in wms_test wms_attach_test wms_security_test wms_hostile_test wms_failnth_test wms_init_test \
 		 wms_fuzz wms_load wms_demo wmsctl wmsctl_test.sh; do
 		[ -e "$BINDIR/$f" ] && install -m 0755 "$BINDIR/$f" "$ROOT/$f"
 	done
@@ -265,7 +265,7 @@ run_uml() {
 		die "no kernel in $BUILD: run 'uml-debug.sh build' first"
 	fi
 	build_binaries
-	for f in wms_test wms_attach_test wms_security_test wms_hostile_test wms_failnth_test \
+	for f in wms_test wms_attach_test wms_security_test wms_hostile_test wms_failnth_test wms_init_test \
 		 wms_fuzz wms_load wmsctl wmsctl_test.sh; do
 		[ -x "$BINDIR/$f" ] || die "$BINDIR/$f missing after the build"
 	done

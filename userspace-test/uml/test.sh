@@ -51,6 +51,9 @@ FUZZ_RATE=200
 export WMSCTL_TEST_BULK WMS_ENDURANCE_CYCLES WMS_ENDURANCE_SECONDS WMS_ENDURANCE_TRACE
 
 DBG=/sys/kernel/debug
+# What the init unwind test's kernel log must not hold (the host's list,
+# without the stack dumps that expected allocation failures print).
+BAD_INIT='BUG:|KASAN|possible circular|possible recursive|suspicious RCU|WARNING:|Oops|[Kk]ernel panic|general protection'
 KMEMLEAK=$DBG/kmemleak
 finish() {
 	sync
@@ -160,6 +163,29 @@ if [ "$loaded" = 1 ]; then
 	fi
 fi
 
+# Module init's unwind (wms_init_test, with wms unloaded): a failed load
+# of the kernel's own prints allocation-failure reports (warn_alloc: a
+# stack dump), which are expected here. For its run the console shows
+# errors and worse (KASAN reports are errors), not warnings; its kernel
+# log is then searched for what must never appear, as the host searches
+# the console.
+if [ -x /wms_init_test ] && [ ! -e /sys/module/wms ]; then
+	dmesg -c >/dev/null
+	printk_was=$(cut -f1 /proc/sys/kernel/printk)
+	echo 4 >/proc/sys/kernel/printk
+	run_harness wms_init_test /wms_init_test -m /wms.ko
+	echo "$printk_was" >/proc/sys/kernel/printk
+	if dmesg | grep -Eq "$BAD_INIT"; then
+		dmesg | grep -E -A 20 "$BAD_INIT" | head -n 60
+		fail "wms_init_test: the kernel log has problem lines (above)"
+	else
+		pass "wms_init_test: no WARNING, BUG, KASAN or lockdep line in its kernel log"
+	fi
+elif [ ! -x /wms_init_test ]; then
+	fail "/wms_init_test missing from the root"
+else
+	fail "wms still loaded: the init unwind test needs it unloaded"
+fi
 if [ "$WMS_UML_ENDURANCE" = 1 ]; then
 	# KASAN keeps freed objects in its quarantine (up to 1/32 of the
 	# memory), which Slab counts: kmemleak is the leak check here.
