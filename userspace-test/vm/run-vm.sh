@@ -3,7 +3,7 @@
 # with wms.ko and the static test programs in an initramfs, and test or demo it.
 #
 #   run-vm.sh --kver KVER --mode test|run|shell|bench|endurance|fuzz [--ko-dir DIR]
-#             [--bin-dir DIR] [--out DIR]
+#             [--bin-dir DIR] [--out DIR] [--kernel FILE]
 #
 #   KVER       Debian kernel release, e.g. 6.1.0-56-amd64 or 6.12.117+deb12-amd64
 #   --ko-dir   holds module/wms.ko and module/example/wms_example.ko built for KVER
@@ -12,6 +12,10 @@
 #              wms_fuzz, wms_load, wmsctl_test.sh and endurance.sh (every
 #              executable wms_*, wmsctl* and endurance.sh there is packed;
 #              default: <repo>/userspace-test)
+#   --kernel   the kernel to boot, in an unpacked image package (its
+#              lib/modules/KVER has the distribution modules; made by
+#              scripts/kernel-image.sh); default: Debian 12's
+#              linux-image-KVER-unsigned, downloaded with the host's APT
 #
 # test   runs the test suite in the VM, the differential fuzzer included
 #        (wms_fuzz -s WMS_FUZZ_SEED -n WMS_FUZZ_OPS); exit 0 only if the VM
@@ -89,6 +93,7 @@ MODE=""
 KO_DIR=""
 BIN_DIR=""
 OUT_DIR=""
+KERNEL_ARG=""
 WORK=""
 RESULT_RECORDED=0
 
@@ -156,6 +161,8 @@ while [[ $# -gt 0 ]]; do
 	--bin-dir=*) BIN_DIR=${1#*=}; shift ;;
 	--out) OUT_DIR=${2:-}; shift 2 || usage ;;
 	--out=*) OUT_DIR=${1#*=}; shift ;;
+	--kernel) KERNEL_ARG=${2:-}; shift 2 || usage ;;
+	--kernel=*) KERNEL_ARG=${1#*=}; shift ;;
 	-h | --help) usage ;;
 	*) msg "unknown argument: $1"; usage ;;
 	esac
@@ -302,7 +309,13 @@ ensure_deb() {
 	echo "$deb"
 }
 
-if [[ ! -e $KDIR/.extracted ]]; then
+if [[ -n $KERNEL_ARG ]]; then
+	[[ -f $KERNEL_ARG ]] || die "--kernel $KERNEL_ARG is not a file"
+	KERNEL_ARG=$(cd "$(dirname "$KERNEL_ARG")" && pwd)/$(basename "$KERNEL_ARG")
+	# The root of the unpacked package: above boot/ or usr/lib/modules/.
+	KDIR=${KERNEL_ARG%/boot/*}
+	KDIR=${KDIR%/usr/lib/modules/*}
+elif [[ ! -e $KDIR/.extracted ]]; then
 	deb=$(ensure_deb "linux-image-$KVER-unsigned")
 	msg "extracting $(basename "$deb")"
 	rm -rf "$KDIR" "$KDIR.tmp"
@@ -311,7 +324,7 @@ if [[ ! -e $KDIR/.extracted ]]; then
 	mv "$KDIR.tmp" "$KDIR"
 	touch "$KDIR/.extracted"
 fi
-BZIMAGE=$KDIR/boot/vmlinuz-$KVER
+BZIMAGE=${KERNEL_ARG:-$KDIR/boot/vmlinuz-$KVER}
 [[ -f $BZIMAGE ]] || die "$BZIMAGE missing from the package"
 
 # The compressed payload of a bzImage (boot protocol >= 2.08): it starts at
