@@ -47,6 +47,8 @@
 #                        WMS_ENDURANCE_TIMEOUT + 300, fuzz WMS_FUZZ_TIMEOUT + 300)
 #   WMS_VM_SHELL_TIMEOUT the same for shell mode (default 86400)
 #   WMS_VM_TEST_TIMEOUT  limit for each test-binary run inside the VM (default 300)
+#   WMS_VM_BUILDS        test: the builds of the suites the guest runs, "64 32"
+#                        (the default), "64" or "32" (init.sh's WMS_BUILDS)
 #   WMS_FUZZ_SEED        test, fuzz: the fuzzer's seed (default 1 in test mode,
 #                        so that every run does the same ops; fuzz: a random one)
 #   WMS_FUZZ_OPS         test: the fuzzer's operations (default 1000000)
@@ -458,6 +460,7 @@ cat >"$ROOT/etc/wms-vm.conf" <<EOF
 MODE=$MODE
 WMS_VM_TEST_TIMEOUT=$TEST_TIMEOUT
 EOF
+[[ -n ${WMS_VM_BUILDS:-} ]] && echo "WMS_BUILDS=\"$WMS_VM_BUILDS\"" >>"$ROOT/etc/wms-vm.conf"
 case $MODE in
 test | fuzz)
 	printf 'WMS_FUZZ_SEED=%s\nWMS_FUZZ_OPS=%s\nWMS_FUZZ_SECONDS=%s\nWMS_FUZZ_TIMEOUT=%s\n' \
