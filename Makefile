@@ -4,8 +4,13 @@
 # make run             boot Debian's 6.12 kernel under QEMU with wms loaded
 #                      and show two processes sharing an entry
 # make shell           the same VM, left at a busybox prompt
-# make test            KUnit on UML, static checks, the ioctl suite on
-#                      Debian 6.1 and 6.12 under QEMU; ends "N passed, N failed"
+# make test            KUnit on UML, static checks, the suites on every kernel
+#                      of scripts/targets.conf under QEMU; ends "N passed,
+#                      N failed" (KERNELS=latest: the newest each target's
+#                      suite has)
+# make test-matrix [TARGETS="amd64-5.10 arm64-6.12 ..."] [KERNELS=latest]
+#                      only the per-target part: the W=1 build and the
+#                      suites in QEMU of each target named (default: all)
 # make kunit | check | dkms-check | uml-debug | vm-test
 #                      one part of `make test` (uml-debug: the userspace
 #                      suite on a KASAN/lockdep/kmemleak UML kernel)
@@ -24,7 +29,7 @@ WMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 DKMS_SRC := /usr/src/wms-$(WMS_VERSION)
 
 .PHONY: all modules modules_install install dkms-install dkms-remove clean \
-	run shell test kunit check dkms-check uml-debug vm-test tools bench fuzz endurance
+	run shell test test-matrix kunit check dkms-check uml-debug vm-test tools bench fuzz endurance
 
 all: modules tools
 
@@ -70,6 +75,9 @@ shell:
 
 test:
 	@bash scripts/test-all.sh
+
+test-matrix:
+	@bash scripts/test-all.sh --matrix
 
 kunit:
 	@bash scripts/kunit.sh

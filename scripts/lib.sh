@@ -58,30 +58,19 @@ $(tail -n 15 "$WMS_APT_LOG")"
 	fi
 }
 
-# The Debian kernel releases the tests run on: the newest 6.1 and 6.12
-# builds that Debian 12's archive offers (via its metapackages).
+# The Debian 6.1 and 6.12 amd64 kernels of scripts/targets.conf (the host
+# builds the stages that are not per target use: static checks, DKMS,
+# bench, fuzz, endurance), as WMS_KVER_61 and WMS_KVER_612.
 resolve_kernels() {
-	local f="$WMS_CACHE/kernels.env"
-	if [ -z "${WMS_KVER_61:-}" ] || [ -z "${WMS_KVER_612:-}" ]; then
-		if ! WMS_KVER_61=$(meta_dep linux-headers-amd64) ||
-		   ! WMS_KVER_612=$(meta_dep linux-headers-6.12-amd64); then
-			apt_update_once
-			WMS_KVER_61=$(meta_dep linux-headers-amd64) ||
-				die "cannot resolve the Debian 6.1 kernel"
-			WMS_KVER_612=$(meta_dep linux-headers-6.12-amd64) ||
-				die "cannot resolve the Debian 6.12 kernel"
-		fi
-	fi
-	printf 'WMS_KVER_61=%s\nWMS_KVER_612=%s\n' "$WMS_KVER_61" \
-		"$WMS_KVER_612" > "$f"
+	# shellcheck source=fetch.sh
+	source "$WMS_ROOT/scripts/fetch.sh"
+	# shellcheck source=targets.sh
+	source "$WMS_ROOT/scripts/targets.sh"
+	target_load amd64-6.1
+	WMS_KVER_61=$T_KVER
+	target_load amd64-6.12
+	WMS_KVER_612=$T_KVER
 	export WMS_KVER_61 WMS_KVER_612
-}
-
-meta_dep() {
-	local v
-	v=$(apt-cache depends "$1" 2>/dev/null |
-		sed -n 's/^ *Depends: linux-headers-\(.*-amd64\)$/\1/p' | head -n1)
-	[ -n "$v" ] && echo "$v"
 }
 
 # The extracted Debian linux-source-6.1 tree (KUnit, checkpatch, harness).

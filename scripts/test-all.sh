@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make test`: every stage, whatever fails on the way, then a summary that
-# keeps apart what it counts, and one line "N passed, N failed" that adds
-# them all up. Each stage appends one record per check to $WMS_RESULTS
+# `make test` (test-all.sh): every stage, whatever fails on the way, then a
+# summary that keeps apart what it counts, and one line "N passed, N failed"
+# that adds them all up. `make test-matrix` (test-all.sh --matrix) runs only
+# the per-target stages (the builds of the static checks and the QEMU boots)
+# of the targets in TARGETS (default: all of scripts/targets.conf).
+#
+# Each stage appends one record per check to its results file
 # (scripts/records.sh has the format):
 #
 #   distinct tests  each test of each suite, counted once: on the first
@@ -14,6 +18,10 @@
 #
 # A skipped test fails, and so does a stage that exits non-zero without a
 # failed record, or records nothing. The test-time knobs are pinned here.
+#
+# The stages that boot a kernel under QEMU run two at a time (WMS_JOBS):
+# single-threaded TCG keeps one host core busy each. Every target is built
+# first, one at a time, so that no two builds share a directory.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -26,6 +34,7 @@ knobs=(WMS_FUZZ_OPS WMS_FUZZ_SEED WMS_FUZZ_SECONDS WMS_FUZZ_TIMEOUT
 	WMS_ENDURANCE_CYCLES WMS_ENDURANCE_SECONDS WMS_ENDURANCE_THREADS
 	WMS_ENDURANCE_TIMEOUT WMS_ENDURANCE_TRACE WMS_ENDURANCE_SLAB_NOISE_KB
 	WMS_ENDURANCE_MEMFREE_NOISE_KB WMS_ENDURANCE_VMALLOC_NOISE_KB)
+knobs+=(WMS_VM_BUILDS WMS_JOBS)
 for k in "${knobs[@]}"; do
 	if [ -n "${!k+set}" ]; then
 		echo "make test: ignoring $k=${!k} from the environment (make test runs the defaults)"
@@ -34,37 +43,124 @@ for k in "${knobs[@]}"; do
 done
 echo "make test: every test knob at its default; each stage prints the ones it uses"
 
-WMS_RESULTS=$(mktemp)
-export WMS_RESULTS
-trap 'rm -f "$WMS_RESULTS"' EXIT
+matrix=
+[ "${1:-}" = --matrix ] && matrix=1
+if [ -z "$matrix" ] && [ -n "${TARGETS+set}" ]; then
+	echo "make test: ignoring TARGETS=$TARGETS (make test runs every target; make test-matrix takes TARGETS)"
+	unset TARGETS
+fi
+echo "make test: kernels ${KERNELS:-pinned} (scripts/targets.conf${KERNELS:+; KERNELS=latest: the newest of the archive})"
+
+results_dir=$(mktemp -d)
+WMS_RESULTS=$results_dir/all
+: > "$WMS_RESULTS"
+trap 'rm -rf "$results_dir"' EXIT
 start=$SECONDS
+jobs_max=${WMS_JOBS:-2}
+
+# finish_stage NAME RC: judge a finished stage by its own records, then
+# add them to the run's.
+finish_stage() {
+	local name=$1 rc=$2 rec=$results_dir/$1.rec
+	touch "$rec"
+	if [ "$rc" -ne 0 ] && ! grep -q '^[^ ]* [^ ]* FAIL ' "$rec"; then
+		echo "$name test FAIL stage exited with status $rc without a failed check" >> "$rec"
+	elif [ ! -s "$rec" ]; then
+		echo "$name test FAIL stage recorded no result" >> "$rec"
+	fi
+	cat "$rec" >> "$WMS_RESULTS"
+}
+
+# run_stage NAME CMD...: one stage in the foreground, shown live.
+run_stage() {
+	local name=$1 t0=$SECONDS rc
+	shift
+	say "$name: $*"
+	WMS_RESULTS=$results_dir/$name.rec "$@"
+	rc=$?
+	finish_stage "$name" "$rc"
+	say "$name: $((SECONDS - t0)) s"
+}
+
+# The background stages: started with spawn_stage, at most $jobs_max at a
+# time; each one's output is shown when it ends.
+declare -A running=()
+reap_one() {
+	local pid name
+	wait -n -p pid "${!running[@]}" 2>/dev/null
+	name=${running[$pid]}
+	unset "running[$pid]"
+	echo
+	cat "$results_dir/$name.log"
+	finish_stage "$name" "$(cat "$results_dir/$name.rc")"
+	say "$name: $(cat "$results_dir/$name.time") s"
+}
+spawn_stage() {
+	local name=$1
+	shift
+	while [ "${#running[@]}" -ge "$jobs_max" ]; do reap_one; done
+	say "$name: started: $*"
+	(
+		t0=$SECONDS
+		WMS_RESULTS=$results_dir/$name.rec "$@" > "$results_dir/$name.log" 2>&1
+		echo $? > "$results_dir/$name.rc"
+		echo $((SECONDS - t0)) > "$results_dir/$name.time"
+	) &
+	running[$!]=$name
+}
 
 resolve_kernels
-# Endurance (about 6 minutes a kernel) runs on the newer kernel here, to keep
-# a cold `make test` well under 60 minutes; `make endurance KVER=...` runs it
-# on any.
-for stage in kunit.sh uml-debug.sh static-checks.sh dkms-check.sh "vm.sh test $WMS_KVER_61" \
-	     "vm.sh test $WMS_KVER_612" "vm.sh endurance $WMS_KVER_612"; do
-	say "$stage"
-	before=$(wc -l < "$WMS_RESULTS")
-	# shellcheck disable=SC2086
-	bash "$WMS_ROOT/scripts/"$stage
-	rc=$?
-	added=$(tail -n +$((before + 1)) "$WMS_RESULTS")
-	name=${stage%% *}
-	name=${name%.sh}
-	if [ "$rc" -ne 0 ] && ! grep -q '^[^ ]* [^ ]* FAIL ' <<<"$added"; then
-		record "$name" test FAIL stage "exited with status $rc without a failed check"
-	elif [ -z "$added" ]; then
-		record "$name" test FAIL stage "recorded no result"
+mapfile -t targets < <(target_names)
+echo "make test: targets ${targets[*]}"
+if [ -z "$matrix" ]; then
+	run_stage kunit bash "$WMS_ROOT/scripts/kunit.sh"
+	run_stage uml-debug bash "$WMS_ROOT/scripts/uml-debug.sh"
+fi
+# Every target built and fetched first, one at a time (shown live); a
+# target that cannot be is one failed check, and is not booted.
+booted=()
+for t in "${targets[@]}"; do
+	say "prepare $t"
+	t0=$SECONDS
+	if bash "$WMS_ROOT/scripts/vm.sh" prepare "$t"; then
+		booted+=("$t")
+	else
+		echo "vm-$t test FAIL stage build or download of the target failed" >> "$WMS_RESULTS"
 	fi
+	say "prepare $t: $((SECONDS - t0)) s"
 done
+if [ -z "$matrix" ]; then
+	run_stage static bash "$WMS_ROOT/scripts/static-checks.sh"
+	run_stage dkms bash "$WMS_ROOT/scripts/dkms-check.sh"
+else
+	run_stage static bash "$WMS_ROOT/scripts/static-checks.sh" --builds
+fi
+# The longest first: endurance (about 6 minutes, on the newer Debian 12
+# kernel only, to keep a cold `make test` well under 60 minutes; `make
+# endurance KVER=...` runs it on any), then the targets in order.
+if [ -z "$matrix" ] && [[ " ${booted[*]} " = *" amd64-6.12 "* ]]; then
+	spawn_stage endurance bash "$WMS_ROOT/scripts/vm.sh" boot endurance amd64-6.12
+fi
+for t in "${booted[@]}"; do
+	spawn_stage "vm-$t" bash "$WMS_ROOT/scripts/vm.sh" boot test "$t"
+done
+while [ "${#running[@]}" -gt 0 ]; do reap_one; done
 
 echo
 echo "stage results:"
 awk '{ n[$1]++; if ($3 != "PASS") f[$1]++ }
      END { for (s in n) printf "  %-32s %5d passed, %d failed\n", s, n[s] - f[s], f[s] }' \
 	"$WMS_RESULTS" | sort
+# One line per target: every check that names its kernel (its build, its
+# boot, its suites).
+echo "targets:"
+for t in "${targets[@]}"; do
+	target_load "$t"
+	awk -v k="$T_KVER" -v n="$t" -v a="$T_ARCH" '
+		index($0, k) || $1 == "vm-" n { if ($3 == "PASS") p++; else f++ }
+		END { printf "  %-12s %-7s %-26s %5d passed, %d failed\n", n, a, k, p, f }' \
+		"$WMS_RESULTS"
+done
 if grep -q ' \(FAIL\|SKIP\) ' "$WMS_RESULTS"; then
 	echo "failed or skipped:"
 	grep ' \(FAIL\|SKIP\) ' "$WMS_RESULTS" | sed 's/^/  /' | head -n 60
