@@ -3,8 +3,9 @@
 # built that suite's kernel (bullseye's gcc-10, sid's gcc-16). Sourced
 # (after lib.sh and fetch.sh), not run.
 #
-#   chroot_ensure SUITE KVER    make $WMS_CACHE/chroot/SUITE (once) and
-#                               install linux-headers-KVER and make in it
+#   chroot_ensure SUITE KVER    make $WMS_CACHE/chroot/SUITE (once), with
+#                               make and linux-headers-KVER (installed
+#                               later if the chroot exists without them)
 #   chroot_build_module SUITE KVER DIR [MAKE ARGS...]
 #                               build DIR/module/wms.ko and
 #                               DIR/module/example/wms_example.ko there;
@@ -73,12 +74,26 @@ chroot_sources() {
 	esac
 }
 
-# chroot_create SUITE ROOT: debootstrap ROOT.tmp, configure apt, rename.
+# chroot_install ROOT SUITE PKG...: apt-get install in ROOT; on failure,
+# update the index once and try again, then die naming the packages.
+chroot_install() {
+	local root=$1 suite=$2
+	shift 2
+	# Finish what an interrupted install left half done.
+	chroot_logged chroot_exec "$root" "" dpkg --configure -a || true
+	chroot_apt "$root" install -y "$@" && return 0
+	chroot_apt "$root" update && chroot_apt "$root" install -y "$@" ||
+		die "apt-get install $* in the $suite chroot failed; the end of $WMS_APT_LOG:
+$(tail -n 15 "$WMS_APT_LOG")"
+}
+
+# chroot_create SUITE ROOT KVER: debootstrap ROOT.tmp, configure apt,
+# install make and linux-headers-KVER, rename.
 chroot_create() {
-	local suite=$1 root=$2 tmp=$2.tmp start
+	local suite=$1 root=$2 kver=$3 tmp=$2.tmp start
 	start=$(date +%s)
 	ensure_pkgs debootstrap
-	say "creating the $suite chroot in $root (log: $WMS_APT_LOG)" >&2
+	say "creating the $suite chroot in $root (log: $WMS_APT_LOG)"
 	rm -rf "$tmp"
 	mkdir -p "$tmp"
 	# The host's keyring verifies the suite's Release file; sid's is
@@ -100,11 +115,11 @@ APT::Install-Suggests "false";
 EOF
 	chroot_apt "$tmp" update ||
 		die "apt-get update in the $suite chroot failed (see $WMS_APT_LOG)"
-	chroot_apt "$tmp" install -y make ||
-		die "apt-get install make in the $suite chroot failed (see $WMS_APT_LOG)"
+	chroot_install "$tmp" "$suite" make "linux-headers-$kver"
+	chroot_apt "$tmp" clean || true
 	echo "$suite" > "$tmp/etc/wms-chroot"
 	mv "$tmp" "$root"
-	say "the $suite chroot took $(($(date +%s) - start)) s" >&2
+	say "the $suite chroot took $(($(date +%s) - start)) s"
 }
 
 chroot_ensure() {
@@ -114,16 +129,11 @@ chroot_ensure() {
 	mkdir -p "$WMS_CACHE/chroot" "$WMS_CACHE/locks"
 	exec {fd}>"$lock"
 	flock "$fd"
-	[ -f "$root/etc/wms-chroot" ] || chroot_create "$suite" "$root"
+	[ -f "$root/etc/wms-chroot" ] || chroot_create "$suite" "$root" "$kver"
 	if ! chroot_exec "$root" "" dpkg-query -W -f='${Status}' \
 		"linux-headers-$kver" 2>/dev/null | grep -q 'install ok installed'; then
-		say "installing linux-headers-$kver in the $suite chroot (log: $WMS_APT_LOG)" >&2
-		if ! chroot_apt "$root" install -y "linux-headers-$kver"; then
-			chroot_apt "$root" update &&
-				chroot_apt "$root" install -y "linux-headers-$kver" ||
-				die "apt-get install linux-headers-$kver in the $suite chroot failed; the end of $WMS_APT_LOG:
-$(tail -n 15 "$WMS_APT_LOG")"
-		fi
+		say "installing linux-headers-$kver in the $suite chroot (log: $WMS_APT_LOG)"
+		chroot_install "$root" "$suite" "linux-headers-$kver"
 		chroot_apt "$root" clean || true
 	fi
 	exec {fd}>&-
