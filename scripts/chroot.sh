@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Builds in a debootstrap chroot of a Debian suite, with the compiler that
 # built that suite's kernel (bullseye's gcc-10, sid's gcc-16). Sourced
 # (after lib.sh and fetch.sh), not run.
@@ -82,9 +83,11 @@ chroot_install() {
 	# Finish what an interrupted install left half done.
 	chroot_logged chroot_exec "$root" "" dpkg --configure -a || true
 	chroot_apt "$root" install -y "$@" && return 0
-	chroot_apt "$root" update && chroot_apt "$root" install -y "$@" ||
+	if ! chroot_apt "$root" update ||
+	   ! chroot_apt "$root" install -y "$@"; then
 		die "apt-get install $* in the $suite chroot failed; the end of $WMS_APT_LOG:
 $(tail -n 15 "$WMS_APT_LOG")"
+	fi
 }
 
 # chroot_create SUITE ROOT KVER: debootstrap ROOT.tmp, configure apt,
@@ -130,6 +133,7 @@ chroot_ensure() {
 	exec {fd}>"$lock"
 	flock "$fd"
 	[ -f "$root/etc/wms-chroot" ] || chroot_create "$suite" "$root" "$kver"
+	# shellcheck disable=SC2016
 	if ! chroot_exec "$root" "" dpkg-query -W -f='${Status}' \
 		"linux-headers-$kver" 2>/dev/null | grep -q 'install ok installed'; then
 		say "installing linux-headers-$kver in the $suite chroot (log: $WMS_APT_LOG)"
