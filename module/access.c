@@ -165,9 +165,9 @@ static int wms_pin_range(struct wms_entry *entry, unsigned long ubuf,
 		if (wms_range_maps_entry(entry, ubuf, len))
 			err = -EBUSY;
 		else
-			pinned = wms_pin_user_pages(ubuf & PAGE_MASK, pin->nr,
-						    gup_flags | FOLL_NOFAULT,
-						    pin->pages);
+			pinned = wms_pin_user_pages_nofault(ubuf & PAGE_MASK,
+							    pin->nr, gup_flags,
+							    pin->pages);
 		mmap_read_unlock(mm);
 	}
 	if (pinned == pin->nr)
@@ -184,7 +184,8 @@ static int wms_pin_range(struct wms_entry *entry, unsigned long ubuf,
  * not accessible (the call fails: nothing to bounce); -EBUSY to copy
  * through a kernel buffer instead (the range maps the entry, no memory for
  * the page array, or a page that cannot be pinned without a fault, such as
- * one fork left copy-on-write); -EINTR on a fatal signal.
+ * one fork left copy-on-write, or a kernel that cannot pin without a
+ * fault: see compat.h); -EINTR on a fatal signal.
  */
 static int wms_pin_user(struct wms_entry *entry, void __user *buf, size_t len,
 			bool to_user, struct wms_pin *pin)
@@ -196,11 +197,12 @@ static int wms_pin_user(struct wms_entry *entry, void __user *buf, size_t len,
 
 	if (!access_ok(buf, len))
 		return -EFAULT;
+	if (!wms_can_pin_nofault())
+		return -EBUSY;
 	err = wms_pin_range(entry, start, len, gup_flags, pin);
 	if (err != -EFAULT)
 		return err;
-	if (to_user ? fault_in_safe_writeable(buf, len) :
-		      fault_in_readable(buf, len))
+	if (wms_fault_in(buf, len, to_user))
 		return -EFAULT;
 	err = wms_pin_range(entry, start, len, gup_flags, pin);
 	return err == -EFAULT ? -EBUSY : err;

@@ -16,6 +16,7 @@
 #include <linux/seq_file.h>
 #include <linux/uidgid.h>
 
+#include "compat.h"
 #include "proc.h"
 #include "registry.h"
 

@@ -36,6 +36,8 @@ host)
 	;;
 chroot)
 	source "$WMS_ROOT/scripts/chroot.sh"
+	# Made and filled first, its notes on stdout as ensure_pkgs's are.
+	chroot_ensure "$T_SUITE" "$T_KVER"
 	chroot_build_module "$T_SUITE" "$T_KVER" "$dir" "$@" 2>&1 | filter
 	;;
 foreign)
