@@ -22,6 +22,7 @@
 #define _FILE_OFFSET_BITS 64
 #include <assert.h>
 #include <dirent.h>
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -54,9 +55,8 @@
 #define MiB		(1024ULL * 1024)
 
 static_assert(sizeof(off_t) == 8, "build with _FILE_OFFSET_BITS=64");
-static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "pattern words are little-endian");
 static_assert(sizeof(struct wms_name) == 264, "sizeof(struct wms_name)");
-static_assert(WMS_IOC_ATTACH == 0x4108b906u, "WMS_IOC_ATTACH");
+static_assert(WMS_IOC_ATTACH == (WMS_PIN_IOW | 0x0108b906u), "WMS_IOC_ATTACH");
 
 static __u64 g_seed;
 
@@ -143,7 +143,7 @@ static void pat_fill(void *buf, __u64 off, size_t len, __u64 seed)
 	for (; i < len && ((off + i) & 7); i++)
 		b[i] = pat_byte(seed, off + i);
 	for (; i + 8 <= len; i += 8) {
-		__u64 w = pat_word(seed, (off + i) >> 3);
+		__u64 w = htole64(pat_word(seed, (off + i) >> 3));
 
 		memcpy(b + i, &w, 8);
 	}
@@ -161,7 +161,7 @@ static long long pat_diff(const void *buf, __u64 off, size_t len, __u64 seed)
 		if (b[i] != pat_byte(seed, off + i))
 			return i;
 	for (; i + 8 <= len; i += 8) {
-		__u64 w = pat_word(seed, (off + i) >> 3), g;
+		__u64 w = htole64(pat_word(seed, (off + i) >> 3)), g;
 
 		memcpy(&g, b + i, 8);
 		if (g != w)

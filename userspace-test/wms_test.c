@@ -102,14 +102,14 @@ CHECK_OFF(wms_list, reserved[1], 40);
 static_assert(WMS_NAME_MAX == 255, "WMS_NAME_MAX");
 static_assert(WMS_ADD_EXCL == 0x1u, "WMS_ADD_EXCL");
 static_assert(WMS_ADD_CREATED == 0x80000000u, "WMS_ADD_CREATED");
-/* The command values are ABI too: pin them. */
-static_assert(WMS_IOC_ADD == 0xc120b900u, "WMS_IOC_ADD");
-static_assert(WMS_IOC_REMOVE == 0x4108b901u, "WMS_IOC_REMOVE");
-static_assert(WMS_IOC_INFO == 0xc140b902u, "WMS_IOC_INFO");
-static_assert(WMS_IOC_READ == 0xc120b903u, "WMS_IOC_READ");
-static_assert(WMS_IOC_WRITE == 0xc120b904u, "WMS_IOC_WRITE");
-static_assert(WMS_IOC_LIST == 0xc030b905u, "WMS_IOC_LIST");
-static_assert(WMS_IOC_ATTACH == 0x4108b906u, "WMS_IOC_ATTACH");
+/* The command values are ABI too: pin them (WMS_PIN_*: wms_util.h). */
+static_assert(WMS_IOC_ADD == (WMS_PIN_IOWR | 0x0120b900u), "WMS_IOC_ADD");
+static_assert(WMS_IOC_REMOVE == (WMS_PIN_IOW | 0x0108b901u), "WMS_IOC_REMOVE");
+static_assert(WMS_IOC_INFO == (WMS_PIN_IOWR | 0x0140b902u), "WMS_IOC_INFO");
+static_assert(WMS_IOC_READ == (WMS_PIN_IOWR | 0x0120b903u), "WMS_IOC_READ");
+static_assert(WMS_IOC_WRITE == (WMS_PIN_IOWR | 0x0120b904u), "WMS_IOC_WRITE");
+static_assert(WMS_IOC_LIST == (WMS_PIN_IOWR | 0x0030b905u), "WMS_IOC_LIST");
+static_assert(WMS_IOC_ATTACH == (WMS_PIN_IOW | 0x0108b906u), "WMS_IOC_ATTACH");
 
 /* ------------------------------------------------------------------ */
 /* Globals set from the command line                                   */

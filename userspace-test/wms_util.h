@@ -53,6 +53,20 @@ typedef unsigned long long ull;
 
 #define NAME_LEN	(WMS_NAME_MAX + 1)
 #define UPTR(p)		((__u64)(uintptr_t)(p))
+/*
+ * The ioctl numbers are ABI: the suites pin them as these direction bits
+ * OR the rest of the number (size, magic 0xb9, nr), which is the same on
+ * every architecture. asm-generic's encoding (x86, arm64, s390...) has
+ * _IOC_WRITE 1 and _IOC_READ 2 from bit 30; powerpc, mips and sparc have
+ * _IOC_WRITE 4 and _IOC_READ 2 from bit 29 (and a 13-bit size field).
+ */
+#if defined(__powerpc__) || defined(__mips__) || defined(__sparc__)
+#define WMS_PIN_IOW	0x80000000u
+#else
+#define WMS_PIN_IOW	0x40000000u
+#endif
+#define WMS_PIN_IOWR	0xc0000000u
+
 #ifndef PARAM_DIR
 #define PARAM_DIR	"/sys/module/wms/parameters/"
 #endif
