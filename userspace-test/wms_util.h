@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <linux/wms.h>
@@ -124,6 +125,22 @@ static __maybe_unused __u32 mix32(__u32 x)
 static __maybe_unused size_t page_size(void)
 {
 	return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/*
+ * Whether the kernel (not this program: a -m32 build may run on a 64-bit
+ * kernel) is 32-bit. The VFS bounds some arguments by the kernel's
+ * unsigned long before a driver sees them: mmap of a device file at an
+ * offset past ULONG_MAX is -EOVERFLOW in file_mmap_ok(), before ->mmap.
+ */
+static __maybe_unused bool kernel_is_32bit(void)
+{
+	struct utsname u;
+
+	if (uname(&u))
+		return false;
+	/* x86_64, aarch64, ppc64le, mips64, riscv64...; s390x says no 64. */
+	return !strstr(u.machine, "64") && strcmp(u.machine, "s390x") != 0;
 }
 
 /* ------------------------------------------------------------------ */

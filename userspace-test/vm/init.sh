@@ -4,7 +4,10 @@
 # WMS_VM_TEST_TIMEOUT=seconds (each test binary), WMS_FUZZ_SEED,
 # WMS_FUZZ_OPS, WMS_FUZZ_TIMEOUT (test and fuzz), WMS_FUZZ_SECONDS (fuzz),
 # WMS_ENDURANCE_TIMEOUT and WMS_ENDURANCE_{CYCLES,SECONDS,THREADS}
-# (endurance); bench also WMS_BENCH_BUDGET=seconds and WMS_BENCH_ARGS.
+# (endurance); bench also WMS_BENCH_BUDGET=seconds and WMS_BENCH_ARGS;
+# WMS_VM_COMPAT32=0 on the kernels with no 32-bit builds to run (every
+# arch but amd64), WMS_VM_NEWLINE=1 where the firmware leaves the console
+# mid-line (ppc64el).
 #
 # test:  load wms.ko, run /wms_test (but its limits fixture),
 #        /wms_attach_test, /wms_security_test, /wms_hostile_test (each also
@@ -51,7 +54,11 @@ WMS_FUZZ_OPS=1000000
 WMS_FUZZ_TIMEOUT=900
 WMS_FUZZ_SECONDS=300
 WMS_ENDURANCE_TIMEOUT=1200
+WMS_VM_COMPAT32=1
+WMS_VM_NEWLINE=0
 [ -r /etc/wms-vm.conf ] && . /etc/wms-vm.conf
+# End the firmware's line: every marker line starts a line of its own.
+[ "$WMS_VM_NEWLINE" = 1 ] && echo
 
 # Lines that mean the kernel is unhappy (the host greps the same on the whole log).
 BAD='Oops|BUG:|WARNING:|Call Trace|KASAN|general protection|[Kk]ernel panic|lockdep|possible circular|possible recursive|suspicious RCU'
@@ -154,6 +161,7 @@ mode_test() {
 				args=
 				[ "$t" = wms_test ] && args="-F limits"
 				for b in "$t" "${t}32"; do
+					[ "$b" = "$t" ] || [ "$WMS_VM_COMPAT32" = 1 ] || continue
 					if [ -x "/$b" ]; then
 						# shellcheck disable=SC2086
 						run_harness "$b" "/$b" $args
@@ -170,7 +178,7 @@ mode_test() {
 			run_fuzz wms_fuzz "$WMS_FUZZ_TIMEOUT" "$WMS_FUZZ_OPS" \
 				"$WMS_FUZZ_SEED" -n "$WMS_FUZZ_OPS"
 			# The 32-bit build (compat ioctls): a tenth as long.
-			run_fuzz wms_fuzz32 "$WMS_FUZZ_TIMEOUT" \
+			[ "$WMS_VM_COMPAT32" = 1 ] && run_fuzz wms_fuzz32 "$WMS_FUZZ_TIMEOUT" \
 				$((WMS_FUZZ_OPS / 10)) "$WMS_FUZZ_SEED" \
 				-n $((WMS_FUZZ_OPS / 10))
 		else
