@@ -111,11 +111,14 @@ die() { echo "$PROG: error: $*" >&2; exit 2; }
 usage() {
 	cat >&2 <<EOF
 usage: $0 --kver KVER --mode test|run|shell|bench|endurance|fuzz [--ko-dir DIR] [--bin-dir DIR] [--out DIR]
+          [--kernel FILE] [--arch amd64|i386|arm64|ppc64el|s390x]
   KVER     Debian kernel release, e.g. 6.1.0-56-amd64 or 6.12.117+deb12-amd64
   --ko-dir DIR   has module/wms.ko and module/example/wms_example.ko (default: $REPO)
   --bin-dir DIR  has wms_test, wms_fuzz, wms_demo, wms_load, wmsctl, endurance.sh, optional
                  wms_test32, wms_bench (default: $REPO/userspace-test)
   --out DIR      bench: where results-KVER.csv and summary-KVER.md go (default: $REPO/docs/bench)
+  --kernel FILE  the kernel image in an unpacked image package (scripts/kernel-image.sh)
+  --arch ARCH    the kernel's Debian architecture (default amd64; the others need --kernel)
 EOF
 	exit 2
 }
