@@ -36,6 +36,16 @@
 
 WMS_CROSS=$WMS_CACHE/cross
 
+# cross_lock NAME ... cross_unlock: hold $WMS_CACHE/locks/cross-NAME.lock,
+# so that two jobs never unpack into the same .tmp directory (the caller
+# checks again under the lock).
+cross_lock() {
+	mkdir -p "$WMS_CACHE/locks"
+	exec {WMS_CROSS_LOCK_FD}>"$WMS_CACHE/locks/cross-$1.lock"
+	flock "$WMS_CROSS_LOCK_FD"
+}
+cross_unlock() { exec {WMS_CROSS_LOCK_FD}>&-; }
+
 cross_kernel_arch() {
 	case $1 in
 	i386) echo i386 ;;
@@ -72,15 +82,19 @@ cross_toolchain() {
 	a=$(cross_pkg_arch "$arch")
 	dir=$WMS_CROSS/toolchain-$arch
 	if [ ! -x "$dir/usr/bin/$t-gcc-12" ]; then
-		rm -rf "$dir.tmp"
-		fetch_unpack bookworm amd64 "$dir.tmp" \
-			"gcc-12-$t" "cpp-12-$t" "gcc-12-$t-base" "binutils-$t" \
-			"libgcc-12-dev-$a-cross" "libgcc-s1-$a-cross" \
-			"libc6-dev-$a-cross" "libc6-$a-cross" "linux-libc-dev-$a-cross" \
-			"libgomp1-$a-cross" "libatomic1-$a-cross" >&2
-		# gcc finds cc1, as, ld, crt*.o and the sysroot relative to
-		# its own binary.
-		rm -rf "$dir" && mv "$dir.tmp" "$dir"
+		cross_lock "toolchain-$arch"
+		if [ ! -x "$dir/usr/bin/$t-gcc-12" ]; then
+			rm -rf "$dir.tmp"
+			fetch_unpack bookworm amd64 "$dir.tmp" \
+				"gcc-12-$t" "cpp-12-$t" "gcc-12-$t-base" "binutils-$t" \
+				"libgcc-12-dev-$a-cross" "libgcc-s1-$a-cross" \
+				"libc6-dev-$a-cross" "libc6-$a-cross" "linux-libc-dev-$a-cross" \
+				"libgomp1-$a-cross" "libatomic1-$a-cross" >&2
+			# gcc finds cc1, as, ld, crt*.o and the sysroot relative to
+			# its own binary.
+			rm -rf "$dir" && mv "$dir.tmp" "$dir"
+		fi
+		cross_unlock
 	fi
 	echo "$dir/usr/bin"
 }
@@ -109,31 +123,34 @@ cross_headers() {
 	dir=$WMS_CROSS/headers-$arch-$kver
 	flavour=$dir/usr/src/linux-headers-$kver
 	if [ ! -f "$dir/.ready" ]; then
-		rm -rf "$dir.tmp"
-		fetch_unpack "$suite" "$arch" "$dir.tmp" "linux-headers-$kver" >&2
-		common=$(ls -d "$dir.tmp"/usr/src/linux-headers-*-common 2>/dev/null | head -n 1)
-		if [ -z "$common" ]; then
-			common=$(dpkg-deb -f "$(fetch_debs "$suite" "$arch" "linux-headers-$kver")" Depends |
-				grep -o 'linux-headers-[^ ,]*-common' | head -n 1)
-			[ -n "$common" ] || die "linux-headers-$kver ($arch) names no -common package"
-			fetch_unpack "$suite" "$arch" "$dir.tmp" "$common" >&2
+		cross_lock "headers-$arch-$kver"
+		if [ ! -f "$dir/.ready" ]; then
+			rm -rf "$dir.tmp"
+			fetch_unpack "$suite" "$arch" "$dir.tmp" "linux-headers-$kver" >&2
+			common=$(ls -d "$dir.tmp"/usr/src/linux-headers-*-common 2>/dev/null | head -n 1)
+			if [ -z "$common" ]; then
+				common=$(dpkg-deb -f "$(fetch_debs "$suite" "$arch" "linux-headers-$kver")" Depends |
+					grep -o 'linux-headers-[^ ,]*-common' | head -n 1)
+				[ -n "$common" ] || die "linux-headers-$kver ($arch) names no -common package"
+				fetch_unpack "$suite" "$arch" "$dir.tmp" "$common" >&2
+			fi
+			common=$(basename "$(ls -d "$dir.tmp"/usr/src/linux-headers-*-common | head -n 1)")
+			# (The final path: the directory is renamed below.)
+			sed -i "s|/usr/src/$common/|$dir/usr/src/$common/|" \
+				"$dir.tmp/usr/src/linux-headers-$kver/Makefile"
+			kb=$(readlink "$dir.tmp/usr/src/linux-headers-$kver/scripts")
+			kb=${kb#../../lib/}
+			kb=${kb%/scripts}
+			[ -n "$kb" ] && [ "$kb" != "${kb#linux-kbuild-}" ] ||
+				die "linux-headers-$kver: odd scripts link '$kb'"
+			ensure_pkgs "$kb" >&2
+			[ -d "/usr/lib/$kb/scripts" ] || die "/usr/lib/$kb/scripts missing (is $kb installed?)"
+			mkdir -p "$dir.tmp/usr/lib"
+			ln -sfn "/usr/lib/$kb" "$dir.tmp/usr/lib/$kb"
+			touch "$dir.tmp/.ready"
+			rm -rf "$dir" && mv "$dir.tmp" "$dir"
 		fi
-		common=$(basename "$(ls -d "$dir.tmp"/usr/src/linux-headers-*-common | head -n 1)")
-		sed -i "s|/usr/src/$common/|$dir/usr/src/$common/|" \
-			"$dir.tmp/usr/src/linux-headers-$kver/Makefile"
-		kb=$(readlink "$dir.tmp/usr/src/linux-headers-$kver/scripts")
-		kb=${kb#../../lib/}
-		kb=${kb%/scripts}
-		[ -n "$kb" ] && [ "$kb" != "${kb#linux-kbuild-}" ] ||
-			die "linux-headers-$kver: odd scripts link '$kb'"
-		ensure_pkgs "$kb" >&2
-		[ -d "/usr/lib/$kb/scripts" ] || die "/usr/lib/$kb/scripts missing (is $kb installed?)"
-		mkdir -p "$dir.tmp/usr/lib"
-		ln -sfn "/usr/lib/$kb" "$dir.tmp/usr/lib/$kb"
-		touch "$dir.tmp/.ready"
-		rm -rf "$dir" && mv "$dir.tmp" "$dir"
-		# The Makefile named the .tmp directory: name the final one.
-		sed -i "s|$dir.tmp/|$dir/|" "$flavour/Makefile"
+		cross_unlock
 	fi
 	echo "$flavour"
 }
@@ -178,9 +195,13 @@ cross_busybox() {
 	local arch=$1 dir
 	dir=$WMS_CROSS/busybox-$arch
 	if [ ! -x "$dir/bin/busybox" ]; then
-		rm -rf "$dir.tmp"
-		fetch_unpack bookworm "$arch" "$dir.tmp" busybox-static >&2
-		rm -rf "$dir" && mv "$dir.tmp" "$dir"
+		cross_lock "busybox-$arch"
+		if [ ! -x "$dir/bin/busybox" ]; then
+			rm -rf "$dir.tmp"
+			fetch_unpack bookworm "$arch" "$dir.tmp" busybox-static >&2
+			rm -rf "$dir" && mv "$dir.tmp" "$dir"
+		fi
+		cross_unlock
 	fi
 	echo "$dir/bin/busybox"
 }
