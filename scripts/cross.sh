@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Builds for the BUILD=foreign targets of scripts/targets.conf: wms.ko
 # against another architecture's Debian headers, and the static test
 # binaries of that architecture. Sourced (after lib.sh and fetch.sh), not
