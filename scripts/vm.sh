@@ -41,8 +41,15 @@ prepare() {
 	ensure_pkgs busybox-static cpio kmod gcc make zstd xz-utils binutils
 	ensure_source_tree
 	kodir=$("$WMS_ROOT/scripts/build-module.sh" "$T_NAME" | tail -n1)
+	case $T_ARCH in
+	amd64 | i386) ensure_pkgs qemu-system-x86 ;;
+	arm64) ensure_pkgs qemu-system-arm ;;
+	ppc64el) ensure_pkgs qemu-system-ppc ;;
+	s390x) ensure_pkgs qemu-system-misc ;;
+	*) die "no QEMU package known for $T_ARCH" ;;
+	esac
 	if [ "$T_ARCH" = amd64 ]; then
-		ensure_pkgs qemu-system-x86 gcc-multilib libc6-dev-i386
+		ensure_pkgs gcc-multilib libc6-dev-i386
 		bindir="$WMS_CACHE/userspace-test"
 		make -s -C "$WMS_ROOT/userspace-test" O="$bindir" \
 			KSFT="$WMS_SRC/tools/testing/selftests" >&2
@@ -66,19 +73,13 @@ fi
 # shellcheck disable=SC1090
 source "$env"
 
-# What the guest runs: the builds of the suites this architecture has, and
-# for abi targets a tenth of the fuzzer's operations.
-case $T_ARCH in
-amd64) builds="64 32" ;;
-i386) builds=32 ;;
-*) builds=64 ;;
-esac
+# abi targets: a tenth of the fuzzer's operations.
 if [ "$mode" = test ] && [ "$T_SUITES" = abi ]; then
 	export WMS_FUZZ_OPS=${WMS_FUZZ_OPS:-100000}
 fi
 
 # No second boot after a failed one: a boot that dies is a failure to fix
 # (TCG's text-patching races were, by running it single-threaded).
-WMS_VM_BUILDS=$builds exec bash "$WMS_ROOT/userspace-test/vm/run-vm.sh" \
+exec bash "$WMS_ROOT/userspace-test/vm/run-vm.sh" \
 	--kver "$T_KVER" --arch "$T_ARCH" --mode "$mode" --ko-dir "$kodir" \
 	--bin-dir "$bindir" --kernel "$kernel"

@@ -964,7 +964,7 @@ static ull room(ull used, ull limit)
 
 static ull gen_size(int c)
 {
-	static const ull pages[] = { 0, 1, PG - 1, PG, PG + 1, 2 * PG - 1, 2 * PG, 3 * PG - 1,
+	const ull pages[] = { 0, 1, PG - 1, PG, PG + 1, 2 * PG - 1, 2 * PG, 3 * PG - 1,
 				     3 * PG, 3 * PG + 1 };
 	static const ull huge[] = { ~0ULL, 1ULL << 63, 1ULL << 32, (1ULL << 32) + 1,
 				    (1ULL << 32) + 4096 };

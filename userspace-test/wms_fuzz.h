@@ -27,7 +27,22 @@ _Static_assert(sizeof(off_t) == 8, "build with _FILE_OFFSET_BITS=64");
 _Static_assert(sizeof(struct wms_add) == 288, "struct wms_add");
 _Static_assert(sizeof(struct wms_list_entry) == 280, "struct wms_list_entry");
 
-#define PG		4096ULL
+/*
+ * The page size of the running kernel: 4 KiB on x86, 16 KiB on arm64-16k,
+ * 64 KiB on ppc64el. mmap offsets and lengths, the guard pages and the
+ * page-rounded charge (m_charge) follow it; PG_MAX bounds it for buffers
+ * sized at build time.
+ */
+static inline ull pg_size(void)
+{
+	static ull pg;
+
+	if (!pg)
+		pg = (ull)sysconf(_SC_PAGESIZE);
+	return pg;
+}
+#define PG		pg_size()
+#define PG_MAX		65536ULL
 #define NSLOTS		4
 #define NMAPS		4
 #define NFILES		(NSLOTS + 1)
@@ -36,6 +51,7 @@ _Static_assert(sizeof(struct wms_list_entry) == 280, "struct wms_list_entry");
 #define CTX_FORK	16			/* ctx >= CTX_FORK: forked child, cred ctx - CTX_FORK */
 #define MAX_CREATE	(1ULL << 20)		/* largest entry the fuzzer creates */
 #define IOSZ		(MAX_CREATE + 4 * PG)	/* user buffers, then a guard page */
+#define IOSZ_MAX	(MAX_CREATE + 4 * PG_MAX)	/* IOSZ's bound, for arrays */
 #define LISTCAP		128			/* LIST records buffer, then a guard page */
 #define FORKMAX		6			/* ops of one forked child */
 #define MAXNAMES	32
@@ -131,7 +147,7 @@ struct outcome {
 	} o;
 	uint32_t canary_bad;	/* bytes past what was read were modified */
 	uint32_t ndata;
-	unsigned char data[IOSZ];
+	unsigned char data[IOSZ_MAX];
 };
 
 /* ------------------------------------------------------------------ */

@@ -765,7 +765,7 @@ bool m_step(const struct op *op, const struct outcome *got)
 		mp->prot = (int)op->mode;
 		return true;
 	case K_MCHECK: {
-		static unsigned char img[IOSZ];
+		static unsigned char img[IOSZ_MAX];
 		ull base = mp->pg * PG, len = mp->np * PG;
 
 		if (!mp->obj->live)

@@ -102,14 +102,14 @@ CHECK_OFF(wms_list, reserved[1], 40);
 static_assert(WMS_NAME_MAX == 255, "WMS_NAME_MAX");
 static_assert(WMS_ADD_EXCL == 0x1u, "WMS_ADD_EXCL");
 static_assert(WMS_ADD_CREATED == 0x80000000u, "WMS_ADD_CREATED");
-/* The command values are ABI too: pin them. */
-static_assert(WMS_IOC_ADD == 0xc120b900u, "WMS_IOC_ADD");
-static_assert(WMS_IOC_REMOVE == 0x4108b901u, "WMS_IOC_REMOVE");
-static_assert(WMS_IOC_INFO == 0xc140b902u, "WMS_IOC_INFO");
-static_assert(WMS_IOC_READ == 0xc120b903u, "WMS_IOC_READ");
-static_assert(WMS_IOC_WRITE == 0xc120b904u, "WMS_IOC_WRITE");
-static_assert(WMS_IOC_LIST == 0xc030b905u, "WMS_IOC_LIST");
-static_assert(WMS_IOC_ATTACH == 0x4108b906u, "WMS_IOC_ATTACH");
+/* The command values are ABI too: pin them (WMS_PIN_*: wms_util.h). */
+static_assert(WMS_IOC_ADD == (WMS_PIN_IOWR | 0x0120b900u), "WMS_IOC_ADD");
+static_assert(WMS_IOC_REMOVE == (WMS_PIN_IOW | 0x0108b901u), "WMS_IOC_REMOVE");
+static_assert(WMS_IOC_INFO == (WMS_PIN_IOWR | 0x0140b902u), "WMS_IOC_INFO");
+static_assert(WMS_IOC_READ == (WMS_PIN_IOWR | 0x0120b903u), "WMS_IOC_READ");
+static_assert(WMS_IOC_WRITE == (WMS_PIN_IOWR | 0x0120b904u), "WMS_IOC_WRITE");
+static_assert(WMS_IOC_LIST == (WMS_PIN_IOWR | 0x0030b905u), "WMS_IOC_LIST");
+static_assert(WMS_IOC_ATTACH == (WMS_PIN_IOW | 0x0108b906u), "WMS_IOC_ATTACH");
 
 /* ------------------------------------------------------------------ */
 /* Globals set from the command line                                   */
@@ -1018,11 +1018,12 @@ TEST_F(wms, rw_len0)
 /* WRITE then READ round trip at many offsets, against a shadow copy. */
 TEST_F(wms, write_read_roundtrip)
 {
-	const __u64 size = 3 * 4096 + 123;
-	static const struct { __u64 off, len; } fixed[] = {
-		{ 0, 1 }, { 1, 1 }, { 4095, 2 }, { 4096, 4096 }, { 4097, 100 },
-		{ 3 * 4096 + 122, 1 }, { 0, 3 * 4096 + 123 }, { 100, 5000 },
-		{ 8191, 4098 }, { 7, 0 },
+	/* Three pages and a bit, the ranges around the kernel's page boundaries. */
+	const __u64 ps = page_size(), size = 3 * ps + 123;
+	const struct { __u64 off, len; } fixed[] = {
+		{ 0, 1 }, { 1, 1 }, { ps - 1, 2 }, { ps, ps }, { ps + 1, 100 },
+		{ 3 * ps + 122, 1 }, { 0, 3 * ps + 123 }, { 100, ps + 904 },
+		{ 2 * ps - 1, ps + 2 }, { 7, 0 },
 	};
 	const char *n = NM("e");
 	unsigned char *shadow = calloc(1, size), *got = malloc(size), *w = malloc(size);
@@ -1067,7 +1068,8 @@ TEST_F(wms, write_read_roundtrip)
 /* data is zero-filled at creation */
 TEST_F(wms, data_zero_filled)
 {
-	static const __u64 sizes[] = { 1, 7, 4095, 4096, 4097, 65536 + 3, 1 << 20 };
+	const __u64 ps = page_size();
+	const __u64 sizes[] = { 1, 7, ps - 1, ps, ps + 1, 65536 + 3, 1 << 20 };
 	unsigned char *buf = malloc(1 << 20);
 	unsigned int k;
 
@@ -1093,13 +1095,13 @@ TEST_F(wms, data_zero_filled)
  */
 TEST_F(wms, no_stale_bytes_in_new_entries)
 {
-	static const __u64 sizes[] = { 4096, 100, 3 * 4096 + 5 };
-	unsigned char *pat = malloc(3 * 4096 + 5), *buf = malloc(3 * 4096 + 5);
+	const __u64 ps = page_size(), sizes[] = { ps, 100, 3 * ps + 5 };
+	unsigned char *pat = malloc(3 * ps + 5), *buf = malloc(3 * ps + 5);
 	unsigned int k, round;
 	__u64 done;
 
 	ASSERT_TRUE(pat && buf);
-	memset(pat, 0xa5, 3 * 4096 + 5);
+	memset(pat, 0xa5, 3 * ps + 5);
 	for (k = 0; k < ARRAY_SIZE(sizes); k++) {
 		__u64 size = sizes[k], off = size / 3, len = size / 3;
 

@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <linux/wms.h>
@@ -53,6 +54,20 @@ typedef unsigned long long ull;
 
 #define NAME_LEN	(WMS_NAME_MAX + 1)
 #define UPTR(p)		((__u64)(uintptr_t)(p))
+/*
+ * The ioctl numbers are ABI: the suites pin them as these direction bits
+ * OR the rest of the number (size, magic 0xb9, nr), which is the same on
+ * every architecture. asm-generic's encoding (x86, arm64, s390...) has
+ * _IOC_WRITE 1 and _IOC_READ 2 from bit 30; powerpc, mips and sparc have
+ * _IOC_WRITE 4 and _IOC_READ 2 from bit 29 (and a 13-bit size field).
+ */
+#if defined(__powerpc__) || defined(__mips__) || defined(__sparc__)
+#define WMS_PIN_IOW	0x80000000u
+#else
+#define WMS_PIN_IOW	0x40000000u
+#endif
+#define WMS_PIN_IOWR	0xc0000000u
+
 #ifndef PARAM_DIR
 #define PARAM_DIR	"/sys/module/wms/parameters/"
 #endif
@@ -110,6 +125,22 @@ static __maybe_unused __u32 mix32(__u32 x)
 static __maybe_unused size_t page_size(void)
 {
 	return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/*
+ * Whether the kernel (not this program: a -m32 build may run on a 64-bit
+ * kernel) is 32-bit. The VFS bounds some arguments by the kernel's
+ * unsigned long before a driver sees them: mmap of a device file at an
+ * offset past ULONG_MAX is -EOVERFLOW in file_mmap_ok(), before ->mmap.
+ */
+static __maybe_unused bool kernel_is_32bit(void)
+{
+	struct utsname u;
+
+	if (uname(&u))
+		return false;
+	/* x86_64, aarch64, ppc64le, mips64, riscv64...; s390x says no 64. */
+	return !strstr(u.machine, "64") && strcmp(u.machine, "s390x") != 0;
 }
 
 /* ------------------------------------------------------------------ */

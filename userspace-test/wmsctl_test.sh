@@ -40,6 +40,14 @@ pass() { N=$((N + 1)); P=$((P + 1)); echo "ok $N - $1"; }
 fail() { N=$((N + 1)); F=$((F + 1)); echo "not ok $N - $1"; }
 skip() { N=$((N + 1)); S=$((S + 1)); echo "ok $N - $1 # SKIP $2"; }
 diag() { echo "# $*"; }
+
+# The page size of the running kernel (4096 on x86, 16384 on arm64-16k,
+# 65536 on ppc64el): an entry is charged its size rounded up to pages.
+PAGE=$(getconf PAGESIZE 2>/dev/null ||
+	awk '/^KernelPageSize:/ { print $2 * 1024; exit }' /proc/self/smaps 2>/dev/null)
+case $PAGE in '' | *[!0-9]*) PAGE=4096 ;; esac
+# What an 8K entry is charged.
+CHARGE_8K=$(((8192 + PAGE - 1) / PAGE * PAGE))
 # diag_file LABEL FILE: the first lines of FILE as diagnostics
 diag_file() {
 	echo "# $1:"
@@ -847,11 +855,11 @@ f0=$(stat_value failed_adds.EFBIG)
 p0=$(stat_value failed_adds.EPERM)
 "$WMSCTL" add wct.io 8K >/dev/null
 stats
-if [ "$(stat_value entries)" = $((e0 + 1)) ] && [ "$(stat_value bytes)" = $((b0 + 8192)) ] &&
+if [ "$(stat_value entries)" = $((e0 + 1)) ] && [ "$(stat_value bytes)" = $((b0 + CHARGE_8K)) ] &&
    [ "$(stat_value adds)" = $((a0 + 1)) ]; then
-	pass "stats: an 8K add: entries +1, bytes +8192, adds +1"
+	pass "stats: an 8K add: entries +1, bytes +$CHARGE_8K, adds +1"
 else
-	fail "stats: an 8K add: entries +1, bytes +8192, adds +1"
+	fail "stats: an 8K add: entries +1, bytes +$CHARGE_8K, adds +1"
 	diag "before: entries $e0 bytes $b0 adds $a0"
 	diag_file after "$T/stats"
 fi
@@ -879,9 +887,9 @@ fi
 stats
 if [ "$(stat_value entries)" = "$e0" ] && [ "$(stat_value bytes)" = "$b0" ] &&
    [ "$(stat_value removes)" = $((r0 + 1)) ]; then
-	pass "stats: rm: entries -1, bytes -8192, removes +1"
+	pass "stats: rm: entries -1, bytes -$CHARGE_8K, removes +1"
 else
-	fail "stats: rm: entries -1, bytes -8192, removes +1"
+	fail "stats: rm: entries -1, bytes -$CHARGE_8K, removes +1"
 	diag "before the add: entries $e0 bytes $b0 removes $r0"
 	diag_file after "$T/stats"
 fi

@@ -4,12 +4,14 @@
 # WMS_VM_TEST_TIMEOUT=seconds (each test binary), WMS_FUZZ_SEED,
 # WMS_FUZZ_OPS, WMS_FUZZ_TIMEOUT (test and fuzz), WMS_FUZZ_SECONDS (fuzz),
 # WMS_ENDURANCE_TIMEOUT and WMS_ENDURANCE_{CYCLES,SECONDS,THREADS}
-# (endurance); bench also WMS_BENCH_BUDGET=seconds and WMS_BENCH_ARGS.
+# (endurance); bench also WMS_BENCH_BUDGET=seconds and WMS_BENCH_ARGS;
+# WMS_VM_COMPAT32=0 on the kernels with no 32-bit builds to run (every
+# arch but amd64), WMS_VM_NEWLINE=1 where the firmware leaves the console
+# mid-line (ppc64el).
 #
 # test:  load wms.ko, run /wms_test (but its limits fixture),
-#        /wms_attach_test, /wms_security_test, /wms_hostile_test (each in
-#        every build WMS_BUILDS names: 64 and 32-bit by default, and all must
-#        be there), /wmsctl_test.sh and the differential
+#        /wms_attach_test, /wms_security_test, /wms_hostile_test (each also
+#        32-bit: all eight must be there), /wmsctl_test.sh and the differential
 #        fuzzer (/wms_fuzz -s WMS_FUZZ_SEED -n WMS_FUZZ_OPS, a fixed seed so
 #        that every run does the same ops), the example module, reload with
 #        small limits and run "/wms_test -f limits", unload, check nothing is
@@ -52,11 +54,11 @@ WMS_FUZZ_OPS=1000000
 WMS_FUZZ_TIMEOUT=900
 WMS_FUZZ_SECONDS=300
 WMS_ENDURANCE_TIMEOUT=1200
-# The builds of the suites this kernel runs: 64 (/wms_test...) and 32
-# (/wms_test32..., the compat ioctls); a 32-bit kernel runs only 32, an
-# architecture without a 32-bit toolchain here only 64.
-WMS_BUILDS="64 32"
+WMS_VM_COMPAT32=1
+WMS_VM_NEWLINE=0
 [ -r /etc/wms-vm.conf ] && . /etc/wms-vm.conf
+# End the firmware's line: every marker line starts a line of its own.
+[ "$WMS_VM_NEWLINE" = 1 ] && echo
 
 # Lines that mean the kernel is unhappy (the host greps the same on the whole log).
 BAD='Oops|BUG:|WARNING:|Call Trace|KASAN|general protection|[Kk]ernel panic|lockdep|possible circular|possible recursive|suspicious RCU'
@@ -143,16 +145,6 @@ end_checked() {
 	echo "WMS-RESULT: passed=$P failed=$F"
 }
 
-# builds_of SUITE: the binaries of SUITE this kernel runs (WMS_BUILDS).
-builds_of() {
-	for bits in $WMS_BUILDS; do
-		case $bits in
-		64) echo "$1" ;;
-		32) echo "${1}32" ;;
-		esac
-	done
-}
-
 # ---------------------------------------------------------------------------
 mode_test() {
 	begin_checked test
@@ -168,7 +160,8 @@ mode_test() {
 				 wms_hostile_test; do
 				args=
 				[ "$t" = wms_test ] && args="-F limits"
-				for b in $(builds_of "$t"); do
+				for b in "$t" "${t}32"; do
+					[ "$b" = "$t" ] || [ "$WMS_VM_COMPAT32" = 1 ] || continue
 					if [ -x "/$b" ]; then
 						# shellcheck disable=SC2086
 						run_harness "$b" "/$b" $args
@@ -182,21 +175,12 @@ mode_test() {
 			else
 				fail "/wmsctl or /wmsctl_test.sh missing from the initramfs"
 			fi
-			# The 32-bit build next to a 64-bit one (compat
-			# ioctls): a tenth as long.
-			ops32=$WMS_FUZZ_OPS
-			case " $WMS_BUILDS " in
-			*" 64 "*)
-				run_fuzz wms_fuzz "$WMS_FUZZ_TIMEOUT" \
-					"$WMS_FUZZ_OPS" "$WMS_FUZZ_SEED" \
-					-n "$WMS_FUZZ_OPS"
-				ops32=$((WMS_FUZZ_OPS / 10)) ;;
-			esac
-			case " $WMS_BUILDS " in
-			*" 32 "*)
-				run_fuzz wms_fuzz32 "$WMS_FUZZ_TIMEOUT" \
-					"$ops32" "$WMS_FUZZ_SEED" -n "$ops32" ;;
-			esac
+			run_fuzz wms_fuzz "$WMS_FUZZ_TIMEOUT" "$WMS_FUZZ_OPS" \
+				"$WMS_FUZZ_SEED" -n "$WMS_FUZZ_OPS"
+			# The 32-bit build (compat ioctls): a tenth as long.
+			[ "$WMS_VM_COMPAT32" = 1 ] && run_fuzz wms_fuzz32 "$WMS_FUZZ_TIMEOUT" \
+				$((WMS_FUZZ_OPS / 10)) "$WMS_FUZZ_SEED" \
+				-n $((WMS_FUZZ_OPS / 10))
 		else
 			fail "/dev/wms does not exist after insmod"
 		fi

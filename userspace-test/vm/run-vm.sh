@@ -3,7 +3,7 @@
 # with wms.ko and the static test programs in an initramfs, and test or demo it.
 #
 #   run-vm.sh --kver KVER --mode test|run|shell|bench|endurance|fuzz [--ko-dir DIR]
-#             [--bin-dir DIR] [--out DIR] [--kernel FILE]
+#             [--bin-dir DIR] [--out DIR] [--kernel FILE] [--arch ARCH]
 #
 #   KVER       Debian kernel release, e.g. 6.1.0-56-amd64 or 6.12.117+deb12-amd64
 #   --ko-dir   holds module/wms.ko and module/example/wms_example.ko built for KVER
@@ -16,6 +16,13 @@
 #              lib/modules/KVER has the distribution modules; made by
 #              scripts/kernel-image.sh); default: Debian 12's
 #              linux-image-KVER-unsigned, downloaded with the host's APT
+#   --arch     the Debian architecture of the kernel, wms.ko and the binaries:
+#              amd64 (default), i386, arm64, ppc64el or s390x. Each has its
+#              QEMU (qemu-system-x86_64, -i386, -aarch64, -ppc64, -s390x:
+#              packages qemu-system-x86, -arm, -ppc, -misc), machine, CPU and
+#              console; the guest's busybox is that arch's busybox-static
+#              (scripts/cross.sh). Every arch but amd64 needs --kernel, and
+#              has no 32-bit compat builds (the guest runs no *32 binaries).
 #
 # test   runs the test suite in the VM, the differential fuzzer included
 #        (wms_fuzz -s WMS_FUZZ_SEED -n WMS_FUZZ_OPS); exit 0 only if the VM
@@ -47,8 +54,6 @@
 #                        WMS_ENDURANCE_TIMEOUT + 300, fuzz WMS_FUZZ_TIMEOUT + 300)
 #   WMS_VM_SHELL_TIMEOUT the same for shell mode (default 86400)
 #   WMS_VM_TEST_TIMEOUT  limit for each test-binary run inside the VM (default 300)
-#   WMS_VM_BUILDS        test: the builds of the suites the guest runs, "64 32"
-#                        (the default), "64" or "32" (init.sh's WMS_BUILDS)
 #   WMS_FUZZ_SEED        test, fuzz: the fuzzer's seed (default 1 in test mode,
 #                        so that every run does the same ops; fuzz: a random one)
 #   WMS_FUZZ_OPS         test: the fuzzer's operations (default 1000000)
@@ -96,6 +101,7 @@ KO_DIR=""
 BIN_DIR=""
 OUT_DIR=""
 KERNEL_ARG=""
+ARCH=amd64
 WORK=""
 RESULT_RECORDED=0
 
@@ -105,11 +111,14 @@ die() { echo "$PROG: error: $*" >&2; exit 2; }
 usage() {
 	cat >&2 <<EOF
 usage: $0 --kver KVER --mode test|run|shell|bench|endurance|fuzz [--ko-dir DIR] [--bin-dir DIR] [--out DIR]
+          [--kernel FILE] [--arch amd64|i386|arm64|ppc64el|s390x]
   KVER     Debian kernel release, e.g. 6.1.0-56-amd64 or 6.12.117+deb12-amd64
   --ko-dir DIR   has module/wms.ko and module/example/wms_example.ko (default: $REPO)
   --bin-dir DIR  has wms_test, wms_fuzz, wms_demo, wms_load, wmsctl, endurance.sh, optional
                  wms_test32, wms_bench (default: $REPO/userspace-test)
   --out DIR      bench: where results-KVER.csv and summary-KVER.md go (default: $REPO/docs/bench)
+  --kernel FILE  the kernel image in an unpacked image package (scripts/kernel-image.sh)
+  --arch ARCH    the kernel's Debian architecture (default amd64; the others need --kernel)
 EOF
 	exit 2
 }
@@ -165,6 +174,8 @@ while [[ $# -gt 0 ]]; do
 	--out=*) OUT_DIR=${1#*=}; shift ;;
 	--kernel) KERNEL_ARG=${2:-}; shift 2 || usage ;;
 	--kernel=*) KERNEL_ARG=${1#*=}; shift ;;
+	--arch) ARCH=${2:-}; shift 2 || usage ;;
+	--arch=*) ARCH=${1#*=}; shift ;;
 	-h | --help) usage ;;
 	*) msg "unknown argument: $1"; usage ;;
 	esac
@@ -179,8 +190,26 @@ BIN_DIR=${BIN_DIR:-$REPO/userspace-test}
 KO_DIR=$(cd "$KO_DIR" && pwd)
 BIN_DIR=$(cd "$BIN_DIR" && pwd)
 
-for tool in qemu-system-x86_64 timeout cpio dpkg-deb apt-get flock od; do
-	command -v "$tool" >/dev/null || die "'$tool' not found (apt-get install qemu-system-x86 cpio coreutils util-linux)"
+# The machine of each arch: QEMU binary and package, machine and CPU
+# arguments, the console the kernel writes to.
+case $ARCH in
+amd64) QEMU_BIN=qemu-system-x86_64 QEMU_PKG=qemu-system-x86 CONSOLE=ttyS0
+	QEMU_MACHINE=(-cpu "${WMS_VM_CPU:-max}") ;;
+# Plain max (an AMD vendor id) gets a boot WARN in arch/x86/kernel/cpu/amd.c.
+i386) QEMU_BIN=qemu-system-i386 QEMU_PKG=qemu-system-x86 CONSOLE=ttyS0
+	QEMU_MACHINE=(-cpu "${WMS_VM_CPU:-max,vendor=GenuineIntel}") ;;
+arm64) QEMU_BIN=qemu-system-aarch64 QEMU_PKG=qemu-system-arm CONSOLE=ttyAMA0
+	QEMU_MACHINE=(-M virt -cpu "${WMS_VM_CPU:-max,pauth-impdef=on}") ;;
+ppc64el) QEMU_BIN=qemu-system-ppc64 QEMU_PKG=qemu-system-ppc CONSOLE=hvc0
+	QEMU_MACHINE=(-M pseries -cpu "${WMS_VM_CPU:-power9}") ;;
+s390x) QEMU_BIN=qemu-system-s390x QEMU_PKG=qemu-system-misc CONSOLE=ttysclp0
+	QEMU_MACHINE=(-M s390-ccw-virtio -cpu "${WMS_VM_CPU:-max}") ;;
+*) die "--arch must be amd64, i386, arm64, ppc64el or s390x, not '$ARCH'" ;;
+esac
+[[ $ARCH = amd64 || -n $KERNEL_ARG ]] || die "--arch $ARCH needs --kernel (scripts/kernel-image.sh TARGET)"
+
+for tool in "$QEMU_BIN" timeout cpio dpkg-deb apt-get flock od; do
+	command -v "$tool" >/dev/null || die "'$tool' not found (apt-get install $QEMU_PKG cpio coreutils util-linux)"
 done
 
 mkdir -p "$CACHE"/{debs,kernels,logs,tmp,locks}
@@ -368,8 +397,13 @@ has_pvh_note() { # ELF with XEN_ELFNOTE_PHYS32_ENTRY (type 18), which QEMU -kern
 }
 
 # (Only success is cached: a missing decompressor may be installed later.)
+# Only x86 kernels are bzImages; QEMU boots the others' images as they are
+# (arm64: a gzip'd Image; ppc64el: the vmlinux ELF; s390x: the image).
 VMLINUX=$KDIR/vmlinux
-if [[ ! -e $KDIR/.vmlinux-ok ]]; then
+if [[ $ARCH != amd64 && $ARCH != i386 ]]; then
+	[[ -z ${WMS_VM_KERNEL:-} ]] || die "WMS_VM_KERNEL applies to x86 kernels only"
+	WMS_VM_KERNEL=bzimage
+elif [[ ! -e $KDIR/.vmlinux-ok ]]; then
 	if extract_vmlinux "$BZIMAGE" "$VMLINUX" && has_pvh_note "$VMLINUX"; then
 		touch "$KDIR/.vmlinux-ok"
 	else
@@ -429,7 +463,13 @@ done
 # ---------------------------------------------------------------------------
 # busybox: must be static. Use the host's if it is, else a cached busybox-static.
 BUSYBOX=""
-if [[ -x /bin/busybox ]] && is_static /bin/busybox && /bin/busybox --list | grep -x cttyhack >/dev/null; then
+if [[ $ARCH != amd64 ]]; then
+	# That arch's busybox-static, unpacked into the cache by scripts/cross.sh.
+	BUSYBOX=$(bash -c 'source "$1/scripts/lib.sh" && source "$1/scripts/fetch.sh" &&
+		source "$1/scripts/cross.sh" && cross_busybox "$2"' _ "$REPO" "$ARCH" | tail -n 1) ||
+		die "no busybox-static for $ARCH"
+	[[ -x $BUSYBOX ]] || die "no busybox-static for $ARCH ($BUSYBOX)"
+elif [[ -x /bin/busybox ]] && is_static /bin/busybox && /bin/busybox --list | grep -x cttyhack >/dev/null; then
 	BUSYBOX=/bin/busybox
 elif [[ -x $CACHE/busybox/bin/busybox ]]; then
 	BUSYBOX=$CACHE/busybox/bin/busybox
@@ -460,7 +500,10 @@ cat >"$ROOT/etc/wms-vm.conf" <<EOF
 MODE=$MODE
 WMS_VM_TEST_TIMEOUT=$TEST_TIMEOUT
 EOF
-[[ -n ${WMS_VM_BUILDS:-} ]] && echo "WMS_BUILDS=\"$WMS_VM_BUILDS\"" >>"$ROOT/etc/wms-vm.conf"
+# Only amd64 has 32-bit compat builds (wms_test32...) for the guest to run;
+# ppc64el's firmware leaves the console mid-line.
+[[ $ARCH = amd64 ]] || echo "WMS_VM_COMPAT32=0" >>"$ROOT/etc/wms-vm.conf"
+[[ $ARCH != ppc64el ]] || echo "WMS_VM_NEWLINE=1" >>"$ROOT/etc/wms-vm.conf"
 case $MODE in
 test | fuzz)
 	printf 'WMS_FUZZ_SEED=%s\nWMS_FUZZ_OPS=%s\nWMS_FUZZ_SECONDS=%s\nWMS_FUZZ_TIMEOUT=%s\n' \
@@ -501,7 +544,7 @@ INITRD=$WORK/initramfs.cpio
 
 # ---------------------------------------------------------------------------
 # Boot. The mode is baked into the initramfs (/etc/wms-vm.conf).
-APPEND="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 quiet loglevel=4"
+APPEND="console=$CONSOLE panic=-1 oops=panic panic_on_warn=1 quiet loglevel=4"
 # One host thread for both vCPUs: with a thread per vCPU (MTTCG, QEMU's
 # default for x86 on x86), a vCPU can run stale translated code while the
 # other patches kernel text, and the guest dies of an "int3" Oops in
@@ -519,12 +562,12 @@ if [[ $MODE = bench ]]; then
 	ACCEL=tcg,thread=multi
 	MEM=$BENCH_MEM
 fi
-QEMU=(qemu-system-x86_64 -accel "$ACCEL" -cpu "${WMS_VM_CPU:-max}" -smp 2 -m "$MEM" -no-reboot
+QEMU=("$QEMU_BIN" "${QEMU_MACHINE[@]}" -accel "$ACCEL" -smp 2 -m "$MEM" -no-reboot
 	-kernel "$KERNEL" -initrd "$INITRD" -append "$APPEND")
 read -r -a QEMU_EXTRA <<<"${WMS_VM_QEMU_EXTRA:-}"
 QEMU+=("${QEMU_EXTRA[@]}")
 
-msg "booting $KVER ($(basename "$KERNEL")) in mode $MODE; serial log: $LOG"
+msg "booting $KVER ($ARCH, $(basename "$KERNEL")) in mode $MODE; serial log: $LOG"
 case $MODE in
 test) msg "fuzzer: seed $FUZZ_SEED, $FUZZ_OPS ops (wms_fuzz -s $FUZZ_SEED -n $FUZZ_OPS); QEMU limit ${TIMEOUT}s" ;;
 fuzz) msg "fuzzer: seed $FUZZ_SEED for ${FUZZ_SECONDS}s (wms_fuzz -s $FUZZ_SEED -t $FUZZ_SECONDS); QEMU limit ${TIMEOUT}s" ;;
