@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Debian packages of any suite and architecture, without touching the
 # machine's own APT: a private APT configuration per SUITE-ARCH under
 # $WMS_CACHE/apt, whose downloads land in $WMS_CACHE/debs/SUITE-ARCH.

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Shared helpers of the wms scripts; sourced, not run.
 
 WMS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

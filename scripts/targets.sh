@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # The test targets of scripts/targets.conf. Sourced (after lib.sh and
 # fetch.sh), not run.
 #
@@ -18,7 +19,7 @@ target_names() {
 	[ -z "${TARGETS:-}" ] && { echo "$all"; return 0; }
 	for n in $TARGETS; do
 		grep -qxF "$n" <<<"$all" ||
-			die "unknown target '$n' (scripts/targets.conf has: $(echo $all))"
+			die "unknown target '$n' (scripts/targets.conf has: ${all//$'\n'/ })"
 		echo "$n"
 	done
 }
