@@ -55,7 +55,7 @@ $(tail -n 20 "$WMS_CACHE/logs/static-$t.log")"
 done
 [ -n "$builds_only" ] && { echo "static builds: $passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit; }
 
-cd "$WMS_ROOT"
+cd "$WMS_ROOT" || exit 1
 mapfile -t files < <(git ls-files -co --exclude-standard -- \
 	'module/*.[ch]' 'kunit/*.[ch]' 'include/*.h' 'tools/*.[ch]')
 for f in "${files[@]}"; do
