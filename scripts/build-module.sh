@@ -16,10 +16,7 @@ source "$WMS_ROOT/scripts/targets.sh"
 
 what=${1:?usage: build-module.sh TARGET|KVER [MAKE ARGS...]}
 shift
-name=$what
-grep -q '^[0-9]' <<<"$what" && name=$(target_for_kver "$what")
-[ -n "$name" ] || die "no target in scripts/targets.conf has the release $what"
-target_load "$name"
+target_select "$what"
 
 # A build with extra make arguments (the static checks) gets its own directory.
 dir="$WMS_CACHE/build/$T_NAME${1:+-args}"

@@ -41,6 +41,12 @@ chroot_exec() {
 		root=$1 build=$2
 		shift 2
 		mount -t proc proc "$root/proc"
+		# What reaches the host kernel through /proc: read-only.
+		for p in sys sysrq-trigger; do
+			[ -e "$root/proc/$p" ] || continue
+			mount --bind "$root/proc/$p" "$root/proc/$p"
+			mount -o remount,bind,ro "$root/proc/$p"
+		done
 		mount -t tmpfs -o mode=0755,size=1m dev "$root/dev"
 		for d in null zero full random urandom tty; do
 			touch "$root/dev/$d"

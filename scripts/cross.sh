@@ -90,7 +90,8 @@ cross_toolchain() {
 				"gcc-12-$t" "cpp-12-$t" "gcc-12-$t-base" "binutils-$t" \
 				"libgcc-12-dev-$a-cross" "libgcc-s1-$a-cross" \
 				"libc6-dev-$a-cross" "libc6-$a-cross" "linux-libc-dev-$a-cross" \
-				"libgomp1-$a-cross" "libatomic1-$a-cross" >&2
+				"libgomp1-$a-cross" "libatomic1-$a-cross" >&2 ||
+				die "cannot get the $arch cross toolchain"
 			# gcc finds cc1, as, ld, crt*.o and the sysroot relative to
 			# its own binary.
 			rm -rf "$dir" && mv "$dir.tmp" "$dir"
@@ -127,15 +128,19 @@ cross_headers() {
 		cross_lock "headers-$arch-$kver"
 		if [ ! -f "$dir/.ready" ]; then
 			rm -rf "$dir.tmp"
-			fetch_unpack "$suite" "$arch" "$dir.tmp" "linux-headers-$kver" >&2
+			fetch_unpack "$suite" "$arch" "$dir.tmp" "linux-headers-$kver" >&2 ||
+				die "cannot get linux-headers-$kver ($arch)"
 			common=$(ls -d "$dir.tmp"/usr/src/linux-headers-*-common 2>/dev/null | head -n 1)
 			if [ -z "$common" ]; then
 				common=$(dpkg-deb -f "$(fetch_debs "$suite" "$arch" "linux-headers-$kver")" Depends |
 					grep -o 'linux-headers-[^ ,]*-common' | head -n 1)
 				[ -n "$common" ] || die "linux-headers-$kver ($arch) names no -common package"
-				fetch_unpack "$suite" "$arch" "$dir.tmp" "$common" >&2
+				fetch_unpack "$suite" "$arch" "$dir.tmp" "$common" >&2 ||
+					die "cannot get $common ($arch)"
 			fi
-			common=$(basename "$(ls -d "$dir.tmp"/usr/src/linux-headers-*-common | head -n 1)")
+			common=$(ls -d "$dir.tmp"/usr/src/linux-headers-*-common | head -n 1)
+			[ -n "$common" ] || die "no -common tree for linux-headers-$kver ($arch)"
+			common=$(basename "$common")
 			# (The final path: the directory is renamed below.)
 			sed -i "s|/usr/src/$common/|$dir/usr/src/$common/|" \
 				"$dir.tmp/usr/src/linux-headers-$kver/Makefile"
@@ -153,6 +158,11 @@ cross_headers() {
 		fi
 		cross_unlock
 	fi
+	# The tree links to the host's linux-kbuild-VER: it must still be
+	# there (quiet when it is).
+	kb=$(readlink "$flavour/scripts")
+	kb=${kb#../../lib/}
+	ensure_pkgs "${kb%/scripts}" >&2
 	echo "$flavour"
 }
 
@@ -199,7 +209,8 @@ cross_busybox() {
 		cross_lock "busybox-$arch"
 		if [ ! -x "$dir/bin/busybox" ]; then
 			rm -rf "$dir.tmp"
-			fetch_unpack bookworm "$arch" "$dir.tmp" busybox-static >&2
+			fetch_unpack bookworm "$arch" "$dir.tmp" busybox-static >&2 ||
+				die "cannot get busybox-static ($arch)"
 			rm -rf "$dir" && mv "$dir.tmp" "$dir"
 		fi
 		cross_unlock

@@ -91,10 +91,12 @@ $(tail -n 15 "$WMS_APT_LOG")"
 }
 
 fetch_unpack() {
-	local suite=$1 arch=$2 dir=$3 deb
+	local suite=$1 arch=$2 dir=$3 deb debs
 	shift 3
 	mkdir -p "$dir"
-	for deb in $(fetch_debs "$suite" "$arch" "$@"); do
+	# (A failed download fails the unpack: no half-filled tree.)
+	debs=$(fetch_debs "$suite" "$arch" "$@") || return 1
+	for deb in $debs; do
 		grep -qxF "$(basename "$deb")" "$dir/.done" 2>/dev/null && continue
 		dpkg-deb -x "$deb" "$dir" || die "dpkg-deb -x $deb failed"
 		basename "$deb" >> "$dir/.done"

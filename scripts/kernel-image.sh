@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# kernel-image.sh TARGET: download and unpack the kernel image package of a
+# kernel-image.sh TARGET|KVER: download and unpack the kernel image package of a
 # target of scripts/targets.conf (cached under $WMS_CACHE/kernels) and
 # print the path of the kernel QEMU boots: /boot/vmlinuz-KVER or
 # /boot/vmlinux-KVER, or sid's /usr/lib/modules/KVER/vmlinuz.unsigned.
@@ -10,7 +10,7 @@ source "$(dirname "$0")/lib.sh"
 source "$WMS_ROOT/scripts/fetch.sh"
 source "$WMS_ROOT/scripts/targets.sh"
 
-target_load "${1:?usage: kernel-image.sh TARGET}"
+target_select "${1:?usage: kernel-image.sh TARGET|KVER}"
 dir=$WMS_CACHE/kernels/$T_ARCH-$T_KVER
 if [ ! -f "$dir/.done" ] || ! grep -q "^${T_IMAGE}_" "$dir/.done"; then
 	fetch_unpack "$T_SUITE" "$T_ARCH" "$dir" "$T_IMAGE" >&2

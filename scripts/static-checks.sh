@@ -17,7 +17,7 @@ builds_only=
 ensure_pkgs sparse gcc make
 ensure_source_tree
 resolve_kernels
-mapfile -t targets < <(target_names)
+target_list targets
 passed=0 failed=0
 
 check() {

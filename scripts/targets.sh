@@ -10,18 +10,29 @@
 #                           KERNELS=latest, T_KVER and T_IMAGE name the
 #                           newest release that matches T_LATEST instead
 #   target_for_kver KVER    the name of the target whose KVER is KVER
+#   target_select TARGET|KVER  target_load a target, or by its release
 
 WMS_TARGETS_CONF=$WMS_ROOT/scripts/targets.conf
 
 target_names() {
-	local all n
+	local all n seen=" "
 	all=$(awk '!/^#/ && NF { print $1 }' "$WMS_TARGETS_CONF")
 	[ -z "${TARGETS:-}" ] && { echo "$all"; return 0; }
 	for n in $TARGETS; do
 		grep -qxF "$n" <<<"$all" ||
 			die "unknown target '$n' (scripts/targets.conf has: ${all//$'\n'/ })"
+		[[ $seen = *" $n "* ]] && continue
+		seen+="$n "
 		echo "$n"
 	done
+}
+
+# target_list ARRAY: target_names into the array named, or exit: an
+# unknown name stops the caller, not only a subshell.
+target_list() {
+	local names
+	names=$(target_names) || exit 1
+	mapfile -t "$1" <<<"$names"
 }
 
 target_load() {
@@ -45,4 +56,26 @@ target_load() {
 
 target_for_kver() {
 	awk -v k="$1" '!/^#/ && $4 == k { print $1; exit }' "$WMS_TARGETS_CONF"
+}
+
+# target_select TARGET|KVER: target_load the target, or the one whose
+# release KVER is; any other Debian 12 amd64 KVER (make endurance
+# KVER=..., KERNELS=latest's releases) is a host target of its own.
+target_select() {
+	local name=$1
+	case $name in
+	[0-9]*)
+		name=$(target_for_kver "$1")
+		if [ -z "$name" ]; then
+			[[ $1 = *-amd64 ]] ||
+				die "no target in scripts/targets.conf has the release $1"
+			T_NAME=amd64-$1 T_ARCH=amd64 T_SUITE=bookworm T_KVER=$1
+			T_BUILD=host T_IMAGE=linux-image-$1-unsigned T_SUITES=full
+			T_LATEST=
+			export T_NAME T_ARCH T_SUITE T_KVER T_BUILD T_IMAGE T_SUITES T_LATEST
+			return 0
+		fi
+		;;
+	esac
+	target_load "$name"
 }

@@ -34,7 +34,7 @@ knobs=(WMS_FUZZ_OPS WMS_FUZZ_SEED WMS_FUZZ_SECONDS WMS_FUZZ_TIMEOUT
 	WMS_ENDURANCE_CYCLES WMS_ENDURANCE_SECONDS WMS_ENDURANCE_THREADS
 	WMS_ENDURANCE_TIMEOUT WMS_ENDURANCE_TRACE WMS_ENDURANCE_SLAB_NOISE_KB
 	WMS_ENDURANCE_MEMFREE_NOISE_KB WMS_ENDURANCE_VMALLOC_NOISE_KB)
-knobs+=(WMS_JOBS)
+knobs+=(WMS_JOBS ARCHFLAGS NO32)
 for k in "${knobs[@]}"; do
 	if [ -n "${!k+set}" ]; then
 		echo "make test: ignoring $k=${!k} from the environment (make test runs the defaults)"
@@ -86,14 +86,16 @@ run_stage() {
 # time; each one's output is shown when it ends.
 declare -A running=()
 reap_one() {
-	local pid name
+	local pid name rc
 	wait -n -p pid "${!running[@]}" 2>/dev/null
 	name=${running[$pid]}
 	unset "running[$pid]"
 	echo
 	cat "$results_dir/$name.log"
-	finish_stage "$name" "$(cat "$results_dir/$name.rc")"
-	say "$name: $(cat "$results_dir/$name.time") s"
+	# A stage killed before it wrote its status failed.
+	rc=$(cat "$results_dir/$name.rc" 2>/dev/null) || rc=1
+	finish_stage "$name" "${rc:-1}"
+	say "$name: $(cat "$results_dir/$name.time" 2>/dev/null) s"
 }
 spawn_stage() {
 	local name=$1
@@ -110,7 +112,7 @@ spawn_stage() {
 }
 
 resolve_kernels
-mapfile -t targets < <(target_names)
+target_list targets
 echo "make test: targets ${targets[*]}"
 if [ -z "$matrix" ]; then
 	run_stage kunit bash "$WMS_ROOT/scripts/kunit.sh"

@@ -30,17 +30,15 @@ if [ "$mode" = boot ]; then
 	mode=${2:?$usage}
 	shift
 fi
-name=${2:-amd64-6.12}
-grep -q '^[0-9]' <<<"$name" && name=$(target_for_kver "$name")
-[ -n "$name" ] || die "no target in scripts/targets.conf has the release ${2:-}"
-target_load "$name"
+sel=${2:-amd64-6.12}
+target_select "$sel"
 env=$WMS_CACHE/prepared/$T_NAME.env
 
 prepare() {
 	local kodir bindir kernel
 	ensure_pkgs busybox-static cpio kmod gcc make zstd xz-utils binutils
 	ensure_source_tree
-	kodir=$("$WMS_ROOT/scripts/build-module.sh" "$T_NAME" | tail -n1)
+	kodir=$("$WMS_ROOT/scripts/build-module.sh" "$sel" | tail -n1)
 	case $T_ARCH in
 	amd64 | i386) ensure_pkgs qemu-system-x86 ;;
 	arm64) ensure_pkgs qemu-system-arm ;;
@@ -52,7 +50,7 @@ prepare() {
 		ensure_pkgs gcc-multilib libc6-dev-i386
 		bindir="$WMS_CACHE/userspace-test"
 		make -s -C "$WMS_ROOT/userspace-test" O="$bindir" \
-			KSFT="$WMS_SRC/tools/testing/selftests" >&2
+			KSFT="$WMS_SRC/tools/testing/selftests" ARCHFLAGS=-m64 NO32= >&2
 		make -s -C "$WMS_ROOT/tools" O="$bindir" STATIC=1 >&2
 		install -m 0755 "$WMS_ROOT/userspace-test/wmsctl_test.sh" \
 			"$WMS_ROOT/userspace-test/endurance.sh" "$bindir/"
@@ -60,7 +58,7 @@ prepare() {
 		source "$WMS_ROOT/scripts/cross.sh"
 		bindir=$(cross_build_tests "$T_ARCH" | tail -n1)
 	fi
-	kernel=$("$WMS_ROOT/scripts/kernel-image.sh" "$T_NAME" | tail -n1)
+	kernel=$("$WMS_ROOT/scripts/kernel-image.sh" "$sel" | tail -n1)
 	mkdir -p "$(dirname "$env")"
 	printf 'kodir=%q\nbindir=%q\nkernel=%q\n' "$kodir" "$bindir" "$kernel" > "$env"
 }

@@ -554,6 +554,9 @@ APPEND="console=$CONSOLE panic=-1 oops=panic panic_on_warn=1 quiet loglevel=4"
 # interleave and preempt each other, and every code write is seen at once.
 ACCEL=tcg,thread=single
 MEM=1024
+# A 32-bit PAE kernel keeps 896 MiB in its direct map: with 2 GiB, user
+# pages (and so the pages wms pins and kmaps) are mostly highmem.
+[[ $ARCH = i386 ]] && MEM=2048
 if [[ $MODE = bench ]]; then
 	# ipcmni_extend: SysV ids up to 16M, so kernel.shmmni can pass 32768.
 	APPEND+=" ipcmni_extend"
