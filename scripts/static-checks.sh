@@ -17,6 +17,7 @@ builds_only=
 ensure_pkgs sparse gcc make
 ensure_source_tree
 resolve_kernels
+targets=()
 target_list targets
 passed=0 failed=0
 

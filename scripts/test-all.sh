@@ -112,6 +112,7 @@ spawn_stage() {
 }
 
 resolve_kernels
+targets=()
 target_list targets
 echo "make test: targets ${targets[*]}"
 if [ -z "$matrix" ]; then
