@@ -894,9 +894,10 @@ fi
 stats
 if [ "$(stat_value entries)" = "$e0" ] && [ "$(stat_value bytes)" = "$b0" ] &&
    [ "$(stat_value removes)" = $((r0 + 1)) ]; then
-	pass "stats: rm: entries -1, bytes -$CHARGE_8K, removes +1"
+	pass "stats: rm: entries -1, bytes - 8K rounded up to pages, removes +1"
 else
-	fail "stats: rm: entries -1, bytes -$CHARGE_8K, removes +1"
+	fail "stats: rm: entries -1, bytes - 8K rounded up to pages, removes +1"
+	diag "expected bytes -$CHARGE_8K"
 	diag "before the add: entries $e0 bytes $b0 removes $r0"
 	diag_file after "$T/stats"
 fi
