@@ -120,6 +120,18 @@ cross_run() {
 # Makefile includes /usr/src/linux-headers-...-common/Makefile and its
 # scripts/ and tools/ are links to ../../lib/linux-kbuild-VER: point both
 # into the unpacked tree and at the host's linux-kbuild-VER.
+# cross_kbuild FLAVOUR: the linux-kbuild-VER package a flavour's header
+# tree links its scripts/ to.
+cross_kbuild() {
+	local kb
+	kb=$(readlink "$1/scripts")
+	kb=${kb#../../lib/}
+	kb=${kb%/scripts}
+	[ -n "$kb" ] && [ "$kb" != "${kb#linux-kbuild-}" ] ||
+		die "$1: odd scripts link '$kb'"
+	echo "$kb"
+}
+
 cross_headers() {
 	local arch=$1 suite=$2 kver=$3 dir flavour common kb
 	dir=$WMS_CROSS/headers-$arch-$kver
@@ -144,13 +156,7 @@ cross_headers() {
 			# (The final path: the directory is renamed below.)
 			sed -i "s|/usr/src/$common/|$dir/usr/src/$common/|" \
 				"$dir.tmp/usr/src/linux-headers-$kver/Makefile"
-			kb=$(readlink "$dir.tmp/usr/src/linux-headers-$kver/scripts")
-			kb=${kb#../../lib/}
-			kb=${kb%/scripts}
-			[ -n "$kb" ] && [ "$kb" != "${kb#linux-kbuild-}" ] ||
-				die "linux-headers-$kver: odd scripts link '$kb'"
-			ensure_pkgs "$kb" >&2
-			[ -d "/usr/lib/$kb/scripts" ] || die "/usr/lib/$kb/scripts missing (is $kb installed?)"
+			kb=$(cross_kbuild "$dir.tmp/usr/src/linux-headers-$kver") || exit 1
 			mkdir -p "$dir.tmp/usr/lib"
 			ln -sfn "/usr/lib/$kb" "$dir.tmp/usr/lib/$kb"
 			touch "$dir.tmp/.ready"
@@ -160,9 +166,9 @@ cross_headers() {
 	fi
 	# The tree links to the host's linux-kbuild-VER: it must still be
 	# there (quiet when it is).
-	kb=$(readlink "$flavour/scripts")
-	kb=${kb#../../lib/}
-	ensure_pkgs "${kb%/scripts}" >&2
+	kb=$(cross_kbuild "$flavour") || exit 1
+	ensure_pkgs "$kb" >&2
+	[ -d "/usr/lib/$kb/scripts" ] || die "/usr/lib/$kb/scripts missing (is $kb installed?)"
 	echo "$flavour"
 }
 
