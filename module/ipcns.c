@@ -84,10 +84,9 @@ const struct wms_ns_ops wms_ipcns_ops = {
  * wms_ipcns_initial() - the initial IPC namespace's key
  *
  * init_ipc_ns itself is not exported before 6.12; init_task's is the same.
- * NULL on a kernel with neither SysV IPC nor POSIX message queues, where
- * every task has that NULL.
  *
- * Return: the key.
+ * Return: the key; NULL on a kernel with neither SysV IPC nor POSIX message
+ * queues, where every task has that NULL.
  */
 const void *wms_ipcns_initial(void)
 {
