@@ -82,6 +82,7 @@ const struct wms_ns_ops wms_ipcns_ops = {
 
 /**
  * wms_ipcns_initial() - the initial IPC namespace's key
+ * @void: no arguments
  *
  * init_ipc_ns itself is not exported before 6.12; init_task's is the same.
  *
