@@ -133,9 +133,11 @@ static bool wms_over_limit(u64 used, u64 size, u64 limit)
 	return used > limit || size > limit - used;
 }
 
-/* The record of @uid in the users table @table, or NULL. */
-#define wms_user_lookup(table, uid)					\
-	wms_user_in(&(table)[hash_min(__kuid_val(uid), HASH_BITS(table))], uid)
+/* The bucket of @uid in a users table (reg->users, pool->users). */
+static struct hlist_head *wms_user_bucket(struct hlist_head *table, kuid_t uid)
+{
+	return &table[hash_min(__kuid_val(uid), WMS_USERS_BITS)];
+}
 
 static struct wms_user *wms_user_in(struct hlist_head *bucket, kuid_t uid)
 {
@@ -150,7 +152,7 @@ static struct wms_user *wms_user_in(struct hlist_head *bucket, kuid_t uid)
 static struct wms_user *wms_user_find(struct wms_registry *reg, kuid_t uid)
 {
 	lockdep_assert_held(&reg->acct_lock);
-	return wms_user_lookup(reg->users, uid);
+	return wms_user_in(wms_user_bucket(reg->users, uid), uid);
 }
 
 /* True if one more entry of @bytes would pass a quota of @user's. */
@@ -203,9 +205,6 @@ static struct wms_user *wms_user_drop(struct hlist_head *bucket, kuid_t uid,
 	return user;
 }
 
-#define wms_user_bucket(table, uid)					\
-	(&(table)[hash_min(__kuid_val(uid), HASH_BITS(table))])
-
 /*
  * Charge @bytes and one entry to the registry, its pool and @owner's uid in
  * both, or fail with -ENOSPC (a limit) or -ENOMEM. The uid's quotas apply
@@ -238,7 +237,9 @@ static int wms_charge(struct wms_registry *reg, const struct wms_owner *owner,
 		spin_lock(&pool->lock);
 		if (!owner->kernel) {
 			user = wms_user_find(reg, owner->uid);
-			host = wms_user_lookup(pool->users, owner->uid);
+			host = wms_user_in(wms_user_bucket(pool->users,
+							   owner->uid),
+					   owner->uid);
 		}
 		/* Every limit first, so a full one allocates nothing. */
 		err = 0;

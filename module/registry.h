@@ -116,6 +116,9 @@ struct wms_entry {
 
 #define WMS_NO_SLOT	UINT_MAX
 
+/* Buckets of the per-uid tables: 1 << WMS_USERS_BITS. */
+#define WMS_USERS_BITS	6
+
 struct page;
 
 /* Adds the registry refused, counted by errno. */
@@ -150,7 +153,7 @@ enum wms_add_failure {
  */
 struct wms_pool {
 	spinlock_t lock;		/* guards users and the byte counts */
-	DECLARE_HASHTABLE(users, 6);
+	DECLARE_HASHTABLE(users, WMS_USERS_BITS);
 	u64 total_bytes;
 	u64 pending_bytes;
 	u64 peak_bytes;
@@ -204,7 +207,7 @@ struct wms_registry {
 	spinlock_t acct_lock;		/* guards total_bytes and users */
 	u64 total_bytes;
 	u64 peak_bytes;
-	DECLARE_HASHTABLE(users, 6);
+	DECLARE_HASHTABLE(users, WMS_USERS_BITS);
 	u64 adds;
 	u64 removes;
 	atomic64_t failed[WMS_NR_FAILURES];
