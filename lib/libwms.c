@@ -32,9 +32,9 @@
 struct wms_list_iter {
 	int fd;
 	int done;		/* LIST said there is no more: stay at the end */
-	uint64_t cursor;	/* what the next LIST call passes */
-	uint32_t count;		/* records in ents */
-	uint32_t next;		/* the next of them to return */
+	__u64 cursor;	/* what the next LIST call passes */
+	__u32 count;		/* records in ents */
+	__u32 next;		/* the next of them to return */
 	size_t map_len;		/* the iterator is a private anonymous mapping */
 	struct wms_list_entry ents[LIST_BATCH];
 };
@@ -126,7 +126,7 @@ WMS_API int wms_info(int fd, const char *name, struct wms_info *info)
 
 /* READ or WRITE: 0 and the bytes done in *@done, or -1. */
 static int do_io(int fd, unsigned long cmd, const char *name, uint64_t offset,
-		 const void *buf, size_t len, uint64_t *done)
+		 const void *buf, size_t len, __u64 *done)
 {
 	struct wms_io io;
 
@@ -145,7 +145,7 @@ static int do_io(int fd, unsigned long cmd, const char *name, uint64_t offset,
 WMS_API ssize_t wms_read(int fd, const char *name, uint64_t offset, void *buf,
 			 size_t len)
 {
-	uint64_t done;
+	__u64 done;
 
 	/* As read(2): a request too large for the result is a short read. */
 	if (len > SSIZE_MAX)
@@ -158,7 +158,7 @@ WMS_API ssize_t wms_read(int fd, const char *name, uint64_t offset, void *buf,
 WMS_API int wms_write(int fd, const char *name, uint64_t offset,
 		      const void *buf, size_t len)
 {
-	uint64_t done;
+	__u64 done;
 
 	return do_io(fd, WMS_IOC_WRITE, name, offset, buf, len, &done);
 }
