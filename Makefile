@@ -21,6 +21,8 @@
 # make install         module (modules_install), wmsctl, its man page and
 #                      the uapi header under PREFIX (default /usr/local)
 # make dkms-install | dkms-remove   register wms with DKMS / take it away
+# make deb             the Debian packages (debian/: wms-dkms, wms-tools) in
+#                      build/deb with dpkg-buildpackage, then lintian
 # make modules_install | clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -29,7 +31,8 @@ WMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 DKMS_SRC := /usr/src/wms-$(WMS_VERSION)
 
 .PHONY: all modules modules_install install dkms-install dkms-remove clean \
-	run shell test test-matrix kunit check dkms-check uml-debug vm-test tools bench fuzz endurance
+	run shell test test-matrix kunit check dkms-check uml-debug vm-test tools bench fuzz endurance \
+	deb
 
 all: modules tools
 
@@ -62,6 +65,9 @@ dkms-install:
 dkms-remove:
 	-dkms remove -m wms -v "$(WMS_VERSION)" --all
 	rm -rf "$(DKMS_SRC)"
+
+deb:
+	@bash scripts/deb.sh
 
 clean:
 	@if [ -d "$(KDIR)" ]; then $(MAKE) -C "$(KDIR)" M="$(CURDIR)" clean; fi
