@@ -11,9 +11,12 @@
 # make test-matrix [TARGETS="amd64-5.10 arm64-6.12 ..."] [KERNELS=latest]
 #                      only the per-target part: the W=1 build and the
 #                      suites in QEMU of each target named (default: all)
-# make kunit | check | dkms-check | uml-debug | vm-test
+# make kunit | check | dkms-check | deb-check | uml-debug | vm-test
 #                      one part of `make test` (uml-debug: the userspace
-#                      suite on a KASAN/lockdep/kmemleak UML kernel)
+#                      suite on a KASAN/lockdep/kmemleak UML kernel;
+#                      deb-check: make deb, lintian, the packages installed
+#                      and removed in a bookworm chroot, the module DKMS
+#                      built there booted)
 # make fuzz SECONDS=N  the differential fuzzer for N seconds per Debian kernel
 # make endurance [KVER=...]  1000 insmod/rmmod cycles and a 60 s 8-thread
 #                      load on a Debian kernel (default 6.12), memory checked
@@ -32,7 +35,7 @@ DKMS_SRC := /usr/src/wms-$(WMS_VERSION)
 
 .PHONY: all modules modules_install install dkms-install dkms-remove clean \
 	run shell test test-matrix kunit check dkms-check uml-debug vm-test tools bench fuzz endurance \
-	deb
+	deb deb-check
 
 all: modules tools
 
@@ -93,6 +96,9 @@ check:
 
 dkms-check:
 	@bash scripts/dkms-check.sh
+
+deb-check:
+	@bash scripts/deb-check.sh
 
 uml-debug:
 	@bash scripts/uml-debug.sh
