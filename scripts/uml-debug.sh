@@ -10,10 +10,12 @@
 # pattern-initialised stacks (INIT_STACK_ALL_PATTERN), and wms.ko as a
 # module of it (WMS_MODULE=1). Then boots it on a host directory
 # ($WMS_CACHE/uml-root, rebuilt each run: busybox, wms.ko, the static test
-# binaries, userspace-test/uml/test.sh as /test.sh) and runs wms_test,
-# wms_attach_test, wms_security_test, wmsctl_test.sh, wms_failnth_test,
-# wms_fuzz (100,000 operations, seed 1) and a kmemleak scan after rmmod (see
-# userspace-test/uml/test.sh).
+# binaries, the Python binding with libwms.so.1 in /python,
+# userspace-test/uml/test.sh as /test.sh) and runs wms_test,
+# wms_attach_test, wms_security_test, wms_hostile_test, libwms_test,
+# wmsctl_test.sh, wms_python_test.py (the host's python3, see test.sh),
+# wms_failnth_test, wms_fuzz (100,000 operations, seed 1) and a kmemleak scan
+# after rmmod (see userspace-test/uml/test.sh).
 #
 # The first run builds the kernel (about 7-8 minutes on two cores); later
 # runs rebuild only what changed (wms.ko) and take only the run.
@@ -31,7 +33,8 @@
 # WMS_FUZZ_OPS and WMS_FUZZ_SEED (wms_fuzz's -n and -s, default 100000 and
 # 1), WMS_FUZZ_TIMEOUT (seconds; default from the ops at 200 ops/s), for
 # debugging: WMS_UML_SUITES (default "wms_test wms_attach_test
-# wms_security_test wms_hostile_test wmsctl_test wms_failnth_test wms_fuzz"),
+# wms_security_test wms_hostile_test libwms_test wmsctl_test wms_python_test
+# wms_failnth_test wms_fuzz"),
 # WMS_FAILNTH_ARGS (e.g. "-x -v mmap"), WMS_UML_SUITE_TIMEOUT (seconds per
 # suite, default 900).
 #
@@ -198,7 +201,7 @@ build_kernel() {
 
 # The static test binaries, as scripts/vm.sh builds them (same directory).
 build_binaries() {
-	ensure_pkgs busybox-static gcc make gcc-multilib libc6-dev-i386
+	ensure_pkgs busybox-static gcc make gcc-multilib libc6-dev-i386 python3
 	ensure_source_tree
 	local ksft="$WMS_SRC/tools/testing/selftests"
 	(
@@ -221,9 +224,13 @@ make_root() {
 	done
 	install -m 0644 "$BUILD/wms/module/wms.ko" "$ROOT/wms.ko"
 	for f in wms_test wms_attach_test wms_security_test wms_hostile_test wms_failnth_test wms_init_test \
-		 wms_fuzz wms_load wms_demo wmsctl wmsctl_test.sh; do
+		 libwms_test wms_fuzz wms_load wms_demo wmsctl wmsctl_test.sh; do
 		[ -e "$BINDIR/$f" ] && install -m 0755 "$BINDIR/$f" "$ROOT/$f"
 	done
+	# The Python binding, its test and the shared libwms the binding loads.
+	install -D -m 0644 "$WMS_ROOT/python/wms/__init__.py" "$ROOT/python/wms/__init__.py"
+	install -m 0755 "$WMS_ROOT/userspace-test/wms_python_test.py" "$ROOT/python/"
+	install -m 0755 "$BINDIR/libwms/libwms.so.1.0.0" "$ROOT/python/libwms.so.1"
 	install -m 0755 "$WMS_ROOT/userspace-test/uml/test.sh" "$ROOT/test.sh"
 	install -m 0644 "$WMS_ROOT/userspace-test/harness.sh" "$ROOT/harness.sh"
 	install -m 0755 "$WMS_ROOT/userspace-test/endurance.sh" "$ROOT/endurance.sh"
@@ -266,7 +273,7 @@ run_uml() {
 	fi
 	build_binaries
 	for f in wms_test wms_attach_test wms_security_test wms_hostile_test wms_failnth_test wms_init_test \
-		 wms_fuzz wms_load wmsctl wmsctl_test.sh; do
+		 libwms_test wms_fuzz wms_load wmsctl wmsctl_test.sh libwms/libwms.so.1.0.0; do
 		[ -x "$BINDIR/$f" ] || die "$BINDIR/$f missing after the build"
 	done
 	make_root

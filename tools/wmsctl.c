@@ -13,7 +13,7 @@
  *   wmsctl help [COMMAND] | --help | --version
  *
  * Exit status: 0 success, 1 an operation failed, 2 usage error.
- * Only libc and the uapi header are used; see wmsctl(1) for the formats.
+ * Built on libwms (lib/libwms.h) and libc; see wmsctl(1) for the formats.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -24,11 +24,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <linux/wms.h>
+#include <libwms.h>
 
 #define WMSCTL_VERSION		"0.1.0"
 #define WMS_ABI_VERSION		2
@@ -38,8 +37,6 @@
 #define EXIT_USAGE		2
 
 #define DEFAULT_MODE		0644
-#define LIST_BATCH		64
-#define LIST_MAX_CALLS		10000000UL
 
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 
@@ -272,22 +269,13 @@ static int opt_value(int argc, char **argv, int *i, const char *opt,
 /* ------------------------------------------------------------------ */
 /* The device */
 
-/* NAME into the 256-byte field; a longer name is passed without a NUL (ENAMETOOLONG). */
-static void set_field(char *dst, const char *src)
-{
-	size_t n = strlen(src);
-
-	memset(dst, 0, WMS_NAME_MAX + 1);
-	memcpy(dst, src, n > WMS_NAME_MAX + 1 ? WMS_NAME_MAX + 1 : n);
-}
-
 static int open_dev(void)
 {
-	int fd = open(WMS_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	int fd = wms_open(O_RDWR | O_CLOEXEC);
 	int err;
 
 	if (fd < 0 && (errno == EACCES || errno == EROFS))
-		fd = open(WMS_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
+		fd = wms_open(O_RDONLY | O_CLOEXEC);
 	if (fd >= 0)
 		return fd;
 	err = errno;
@@ -297,11 +285,10 @@ static int open_dev(void)
 	return -1;
 }
 
+/* INFO of @name: 0 or the errno. */
 static int wms_info_get(int fd, const char *name, struct wms_info *info)
 {
-	memset(info, 0, sizeof(*info));
-	set_field(info->name, name);
-	return ioctl(fd, WMS_IOC_INFO, info) ? errno : 0;
+	return wms_info(fd, name, info) ? errno : 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -456,7 +443,7 @@ static int cmd_add(const struct cmd *c, int argc, char **argv)
 	const char *name = NULL, *size_arg = NULL, *val;
 	__u32 mode = DEFAULT_MODE, flags = 0;
 	bool dashdash = false;
-	struct wms_add add;
+	uint64_t got;
 	__u64 size;
 	int i, fd, r;
 
@@ -498,27 +485,22 @@ static int cmd_add(const struct cmd *c, int argc, char **argv)
 	fd = open_dev();
 	if (fd < 0)
 		return EXIT_FAIL;
-	memset(&add, 0, sizeof(add));
-	set_field(add.name, name);
-	add.size = size;
-	add.flags = flags;
-	add.mode = mode;
-	if (ioctl(fd, WMS_IOC_ADD, &add)) {
+	r = wms_add(fd, name, size, mode, flags, &got);
+	if (r < 0) {
 		r = op_error("add", name, errno);
-		close(fd);
+		wms_close(fd);
 		return r;
 	}
-	close(fd);
-	fputs(add.flags & WMS_ADD_CREATED ? "created " : "exists ", stdout);
-	fput_name(stdout, add.name, WMS_NAME_MAX + 1);
-	printf(" (%llu bytes)\n", (unsigned long long)add.size);
+	wms_close(fd);
+	fputs(r ? "created " : "exists ", stdout);
+	fput_name(stdout, name, WMS_NAME_MAX + 1);
+	printf(" (%llu bytes)\n", (unsigned long long)got);
 	return EXIT_OK;
 }
 
 static int cmd_rm(const struct cmd *c, int argc, char **argv)
 {
 	bool dashdash = false;
-	struct wms_name n;
 	int i, npos = 0, fd, ret = EXIT_OK;
 
 	for (i = 1; i < argc; i++) {
@@ -544,12 +526,10 @@ static int cmd_rm(const struct cmd *c, int argc, char **argv)
 			dashdash = true;
 			continue;
 		}
-		memset(&n, 0, sizeof(n));
-		set_field(n.name, argv[i]);
-		if (ioctl(fd, WMS_IOC_REMOVE, &n))
+		if (wms_remove(fd, argv[i]))
 			ret = op_error("rm", argv[i], errno);
 	}
-	close(fd);
+	wms_close(fd);
 	return ret;
 }
 
@@ -600,13 +580,10 @@ static int ls_row(int fd, const struct ls_opts *o, const struct wms_list_entry *
 
 static int cmd_ls(const struct cmd *c, int argc, char **argv)
 {
-	struct wms_list_entry *ents;
 	struct ls_opts o = { false, false, false };
-	unsigned long calls = 0;
-	int i, fd, err, ret = EXIT_OK;
-	struct wms_list l;
-	__u64 cursor = 0;
-	__u32 k;
+	int i, fd, r, err, ret = EXIT_OK;
+	struct wms_list_iter *it;
+	struct wms_list_entry e;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -641,42 +618,23 @@ static int cmd_ls(const struct cmd *c, int argc, char **argv)
 	fd = open_dev();
 	if (fd < 0)
 		return EXIT_FAIL;
-	ents = calloc(LIST_BATCH, sizeof(*ents));
-	if (!ents) {
-		close(fd);
-		return op_error("ls", NULL, ENOMEM);
+	it = wms_list_begin(fd);
+	if (!it) {
+		ret = op_error("ls", NULL, errno);
+		wms_close(fd);
+		return ret;
 	}
 	ls_header(&o);
-	for (;;) {
-		if (++calls > LIST_MAX_CALLS) {
-			ret = op_error("ls", NULL, ELOOP);
-			break;
-		}
-		memset(&l, 0, sizeof(l));
-		l.cursor = cursor;
-		l.entries = (__u64)(uintptr_t)ents;
-		l.count = LIST_BATCH;
-		if (ioctl(fd, WMS_IOC_LIST, &l)) {
-			ret = op_error("ls", NULL, errno);
-			break;
-		}
-		if (!l.count)
-			break;
-		if (l.count > LIST_BATCH) {
-			ret = op_error("ls", NULL, EOVERFLOW);
-			break;
-		}
-		for (k = 0; k < l.count; k++) {
-			ents[k].name[WMS_NAME_MAX] = '\0';
-			err = ls_row(fd, &o, &ents[k]);
-			/* Removed between LIST and INFO: not there any more. */
-			if (err && err != ENOENT)
-				ret = op_error("ls", ents[k].name, err);
-		}
-		cursor = l.cursor;
+	while ((r = wms_list_next(it, &e)) > 0) {
+		err = ls_row(fd, &o, &e);
+		/* Removed between LIST and INFO: not there any more. */
+		if (err && err != ENOENT)
+			ret = op_error("ls", e.name, err);
 	}
-	free(ents);
-	close(fd);
+	if (r < 0)
+		ret = op_error("ls", NULL, errno);
+	wms_list_end(it);
+	wms_close(fd);
 	return ret;
 }
 
@@ -731,7 +689,7 @@ static int cmd_info(const struct cmd *c, int argc, char **argv)
 	if (fd < 0)
 		return EXIT_FAIL;
 	err = wms_info_get(fd, name, &info);
-	close(fd);
+	wms_close(fd);
 	if (err)
 		return op_error("info", name, err);
 	info.name[WMS_NAME_MAX] = '\0';
@@ -857,7 +815,6 @@ static int cmd_write(const struct cmd *c, int argc, char **argv)
 	__u64 offset, len_unused, room;
 	struct wms_info info;
 	const char *name;
-	struct wms_io io;
 	bool has_len;
 	char *buf = NULL;
 	size_t len = 0;
@@ -877,19 +834,14 @@ static int cmd_write(const struct cmd *c, int argc, char **argv)
 	room = offset <= info.size ? info.size - offset : 0;
 	err = slurp_stdin(room >= SIZE_MAX ? SIZE_MAX : room + 1, &buf, &len);
 	if (err) {
-		close(fd);
+		wms_close(fd);
 		return op_error("write", "(stdin)", -err);
 	}
-	memset(&io, 0, sizeof(io));
-	set_field(io.name, name);
-	io.offset = offset;
-	io.len = len;
-	io.buf = (__u64)(uintptr_t)buf;
-	if (ioctl(fd, WMS_IOC_WRITE, &io))
+	if (wms_write(fd, name, offset, buf, len))
 		err = errno;
 	free(buf);
 out:
-	close(fd);
+	wms_close(fd);
 	return err ? op_error("write", name, err) : EXIT_OK;
 }
 
@@ -898,8 +850,8 @@ static int cmd_read(const struct cmd *c, int argc, char **argv)
 	__u64 offset, len = 0, room;
 	struct wms_info info;
 	const char *name;
-	struct wms_io io;
 	bool has_len;
+	ssize_t n;
 	char *buf;
 	int fd, err;
 
@@ -912,31 +864,25 @@ static int cmd_read(const struct cmd *c, int argc, char **argv)
 		return EXIT_FAIL;
 	err = wms_info_get(fd, name, &info);
 	if (err) {
-		close(fd);
+		wms_close(fd);
 		return op_error("read", name, err);
 	}
 	room = offset < info.size ? info.size - offset : 0;
 	if (!has_len || len > room)
 		len = room;
 	if (len > SIZE_MAX - 1) {
-		close(fd);
+		wms_close(fd);
 		return op_error("read", name, ENOMEM);
 	}
 	buf = malloc(len ? len : 1);
 	if (!buf) {
-		close(fd);
+		wms_close(fd);
 		return op_error("read", name, ENOMEM);
 	}
-	memset(&io, 0, sizeof(io));
-	set_field(io.name, name);
-	io.offset = offset;
-	io.len = len;
-	io.buf = (__u64)(uintptr_t)buf;
-	err = ioctl(fd, WMS_IOC_READ, &io) ? errno : 0;
-	close(fd);
-	if (!err && io.len > len)
-		err = EOVERFLOW;
-	if (!err && io.len && fwrite(buf, 1, io.len, stdout) != io.len)
+	n = wms_read(fd, name, offset, buf, len);
+	err = n < 0 ? errno : 0;
+	wms_close(fd);
+	if (n > 0 && fwrite(buf, 1, n, stdout) != (size_t)n)
 		err = errno ? errno : EIO;
 	free(buf);
 	if (err)

@@ -14,7 +14,8 @@
  *   wms_demo pong NAME       ATTACH NAME, mmap it, print what the mapping
  *                            says and store "pong from pid N" in it
  *
- * Exit status: 0 ok, 1 error, 2 usage.
+ * Exit status: 0 ok, 1 error, 2 usage. Built on libwms (lib/libwms.h): it
+ * makes no ioctl of its own.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,11 +24,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <linux/wms.h>
+#include <libwms.h>
 
 #define PUT_SIZE	4096
 #define PUT_MODE	0644
@@ -51,18 +51,9 @@ static int usage(void)
 	return 2;
 }
 
-/* NAME into the 256-byte field; a longer name is passed without a NUL (ENAMETOOLONG). */
-static void set_field(char *dst, const char *src)
-{
-	size_t n = strlen(src);
-
-	memset(dst, 0, WMS_NAME_MAX + 1);
-	memcpy(dst, src, n > WMS_NAME_MAX + 1 ? WMS_NAME_MAX + 1 : n);
-}
-
 static int open_dev(void)
 {
-	int fd = open(WMS_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	int fd = wms_open(O_RDWR | O_CLOEXEC);
 
 	if (fd < 0)
 		fail(WMS_DEVICE_PATH, NULL, errno);
@@ -90,60 +81,46 @@ static int print_name(const char *field)
 
 static int do_put(int fd, const char *name, const char *text)
 {
-	struct wms_add a;
-	struct wms_io io;
 	size_t len = strlen(text) + 1;	/* with the NUL, so get stops there */
+	uint64_t size;
+	int created;
 
-	memset(&a, 0, sizeof(a));
-	set_field(a.name, name);
-	a.size = PUT_SIZE;
-	a.mode = PUT_MODE;
-	if (ioctl(fd, WMS_IOC_ADD, &a))
+	created = wms_add(fd, name, PUT_SIZE, PUT_MODE, 0, &size);
+	if (created < 0)
 		return fail("put", name, errno);
-	if (len > a.size && len - 1 == a.size)
+	if (len > size && len - 1 == size)
 		len--;		/* exactly fills the entry: no room for the NUL */
-	memset(&io, 0, sizeof(io));
-	set_field(io.name, name);
-	io.offset = 0;
-	io.len = len;
-	io.buf = (__u64)(uintptr_t)text;
-	if (ioctl(fd, WMS_IOC_WRITE, &io))
+	if (wms_write(fd, name, 0, text, len))
 		return fail("put", name, errno);
-	print_name(a.name);
+	print_name(name);
 	printf(": %llu bytes written (%s entry of %llu bytes)\n",
-	       (unsigned long long)io.len,
-	       a.flags & WMS_ADD_CREATED ? "new" : "existing",
-	       (unsigned long long)a.size);
+	       (unsigned long long)len, created ? "new" : "existing",
+	       (unsigned long long)size);
 	return 0;
 }
 
 static int do_get(int fd, const char *name)
 {
 	struct wms_info info;
-	struct wms_io io;
+	ssize_t got;
 	char *buf;
 	size_t n;
 
-	memset(&info, 0, sizeof(info));
-	set_field(info.name, name);
-	if (ioctl(fd, WMS_IOC_INFO, &info))
+	if (wms_info(fd, name, &info))
 		return fail("get", name, errno);
 	if (info.size > SIZE_MAX - 1)
 		return fail("get", name, EFBIG);
 	buf = malloc(info.size + 1);
 	if (!buf)
 		return fail("get", name, ENOMEM);
-	memset(&io, 0, sizeof(io));
-	set_field(io.name, name);
-	io.len = info.size;
-	io.buf = (__u64)(uintptr_t)buf;
-	if (ioctl(fd, WMS_IOC_READ, &io)) {
+	got = wms_read(fd, name, 0, buf, info.size);
+	if (got < 0) {
 		int e = errno;
 
 		free(buf);
 		return fail("get", name, e);
 	}
-	buf[io.len] = 0;
+	buf[got] = 0;
 	n = strlen(buf);
 	fwrite(buf, 1, n, stdout);
 	putchar('\n');
@@ -151,63 +128,49 @@ static int do_get(int fd, const char *name)
 	return 0;
 }
 
-
 static int do_ls(int fd)
 {
-	struct wms_list_entry ents[64];
-	struct wms_list l;
-	__u64 cursor = 0;
-	unsigned long calls = 0;
-	__u32 i;
+	struct wms_list_iter *it;
+	struct wms_list_entry e;
+	int r;
 
+	it = wms_list_begin(fd);
+	if (!it)
+		return fail("ls", NULL, errno);
 	printf("%-32s %12s %6s %6s %5s\n", "NAME", "SIZE", "UID", "GID", "MODE");
-	for (;;) {
-		if (++calls > 10000000)
-			return fail("ls", NULL, ELOOP);
-		memset(&l, 0, sizeof(l));
-		l.cursor = cursor;
-		l.entries = (__u64)(uintptr_t)ents;
-		l.count = 64;
-		if (ioctl(fd, WMS_IOC_LIST, &l))
-			return fail("ls", NULL, errno);
-		if (!l.count)
-			break;
-		if (l.count > 64)
-			return fail("ls", NULL, EOVERFLOW);
-		for (i = 0; i < l.count; i++) {
-			int w = print_name(ents[i].name);
+	while ((r = wms_list_next(it, &e)) > 0) {
+		int w = print_name(e.name);
 
-			/* pad the name column to 32 characters */
-			if (w < 32)
-				printf("%*s", 32 - w, "");
-			printf(" %12llu %6u %6u  %04o\n", (unsigned long long)ents[i].size,
-			       ents[i].uid, ents[i].gid, ents[i].mode);
-		}
-		cursor = l.cursor;
+		/* pad the name column to 32 characters */
+		if (w < 32)
+			printf("%*s", 32 - w, "");
+		printf(" %12llu %6u %6u  %04o\n", (unsigned long long)e.size,
+		       e.uid, e.gid, e.mode);
 	}
-	return 0;
+	if (r < 0)
+		r = fail("ls", NULL, errno);
+	wms_list_end(it);
+	return r;
 }
 
 static int do_rm(int fd, const char *name)
 {
-	struct wms_name n;
-
-	memset(&n, 0, sizeof(n));
-	set_field(n.name, name);
-	if (ioctl(fd, WMS_IOC_REMOVE, &n))
+	if (wms_remove(fd, name))
 		return fail("rm", name, errno);
 	return 0;
 }
 
-/* ATTACH @fd to @name and map its first page shared, read-write. */
-static char *map_entry(int fd, const char *name, const char *what)
+/*
+ * ATTACH a new file to @name and map its first page shared, read-write.
+ * The file stays open (the entry counts it as attached) until exit.
+ */
+static char *map_entry(const char *name, const char *what)
 {
-	struct wms_name n;
 	char *map;
+	int fd;
 
-	memset(&n, 0, sizeof(n));
-	set_field(n.name, name);
-	if (ioctl(fd, WMS_IOC_ATTACH, &n)) {
+	fd = wms_attach(name, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
 		fail(what, name, errno);
 		return NULL;
 	}
@@ -222,17 +185,12 @@ static char *map_entry(int fd, const char *name, const char *what)
 static int do_ping(int fd, const char *name, unsigned long seconds)
 {
 	volatile char *seen;
-	struct wms_add a;
 	unsigned long i;
 	char *map;
 
-	memset(&a, 0, sizeof(a));
-	set_field(a.name, name);
-	a.size = PUT_SIZE;
-	a.mode = PUT_MODE;
-	if (ioctl(fd, WMS_IOC_ADD, &a))
+	if (wms_add(fd, name, PUT_SIZE, PUT_MODE, 0, NULL) < 0)
 		return fail("ping", name, errno);
-	map = map_entry(fd, name, "ping");
+	map = map_entry(name, "ping");
 	if (!map)
 		return 1;
 	snprintf(map, PUT_SIZE, "ping from pid %d", (int)getpid());
@@ -250,9 +208,9 @@ static int do_ping(int fd, const char *name, unsigned long seconds)
 	return 1;
 }
 
-static int do_pong(int fd, const char *name)
+static int do_pong(const char *name)
 {
-	char *map = map_entry(fd, name, "pong");
+	char *map = map_entry(name, "pong");
 
 	if (!map)
 		return 1;
@@ -297,10 +255,10 @@ int main(int argc, char **argv)
 	else if (!strcmp(cmd, "ping"))
 		ret = do_ping(fd, argv[2], seconds);
 	else if (!strcmp(cmd, "pong"))
-		ret = do_pong(fd, argv[2]);
+		ret = do_pong(argv[2]);
 	else
 		ret = do_ls(fd);
-	close(fd);
+	wms_close(fd);
 	if (!ret && fflush(stdout))
 		ret = fail("stdout", NULL, errno);
 	return ret;

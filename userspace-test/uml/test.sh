@@ -7,8 +7,9 @@
 # fault injection, unloads wms, and makes kmemleak scan for what was left:
 #
 #   /wms_test (but its limits fixture), /wms_attach_test, /wms_security_test,
-#   /wms_hostile_test
+#   /wms_hostile_test, /libwms_test
 #   /wmsctl_test.sh                                   (WMSCTL_TEST_BULK entries)
+#   wms_python_test.py  the Python binding, run by the host's python3 (below)
 #   /wms_failnth_test   every call failed at each of its allocations in turn
 #   /wms_fuzz           WMS_FUZZ_OPS (100,000) random operations, seed
 #                       WMS_FUZZ_SEED (1), against a model of the ABI
@@ -35,7 +36,7 @@ hostname wms-uml
 WMSCTL_TEST_BULK=200
 WMS_UML_ENDURANCE=0
 WMS_UML_SUITE_TIMEOUT=900
-WMS_UML_SUITES="wms_test wms_attach_test wms_security_test wms_hostile_test wmsctl_test wms_failnth_test wms_fuzz"
+WMS_UML_SUITES="wms_test wms_attach_test wms_security_test wms_hostile_test libwms_test wmsctl_test wms_python_test wms_failnth_test wms_fuzz"
 WMS_FAILNTH_ARGS=
 # A fixed seed: the same operations every run, so a divergence is
 # reproducible with the seed printed.
@@ -69,6 +70,42 @@ finish() {
 # run_harness LABEL CMD...: a TAP program with the per-suite time limit.
 run_harness() {
 	run_harness_t "$WMS_UML_SUITE_TIMEOUT" "$@"
+}
+
+# wms_python_test: the Python binding (/python: the wms package,
+# libwms.so.1 and the test). python3 is the host's: the root of this kernel
+# is a directory of the host (hostfs), so the host's / is mounted read-only
+# at /host and the test runs chrooted there, with this kernel's /proc, /sys
+# and /dev and a tmpfs on /tmp that holds a copy of /python. No python3 on
+# the host, or no Totals line from the test (wms not importable), fails.
+python_suite() {
+	ph=/host
+	mkdir -p "$ph"
+	if ! mount -t hostfs -o ro,/ hostfs "$ph"; then
+		fail "wms_python_test: cannot mount the host's / (hostfs) on $ph"
+		return
+	fi
+	if [ ! -x "$ph/usr/bin/python3" ]; then
+		fail "wms_python_test: no python3 on the host (/usr/bin/python3)"
+	elif ! { mount -t proc proc "$ph/proc" && mount -t sysfs sysfs "$ph/sys" &&
+		 mount -t devtmpfs devtmpfs "$ph/dev" &&
+		 mount -t tmpfs -o mode=1777 tmpfs "$ph/tmp"; }; then
+		fail "wms_python_test: cannot mount /proc, /sys, /dev or /tmp under $ph"
+	elif ! { mkdir "$ph/tmp/wms-python" && cp -R /python/. "$ph/tmp/wms-python/" &&
+		 chmod -R a+rX "$ph/tmp/wms-python"; }; then
+		fail "wms_python_test: cannot copy /python to $ph/tmp"
+	else
+		echo "(python3: $(chroot "$ph" /usr/bin/python3 --version 2>&1), the host's, in a chroot of its read-only /)"
+		run_harness wms_python_test chroot "$ph" /usr/bin/env -i \
+			PATH=/usr/bin:/bin HOME=/tmp LANG=C.UTF-8 \
+			PYTHONDONTWRITEBYTECODE=1 LD_LIBRARY_PATH=/tmp/wms-python \
+			PYTHONPATH=/tmp/wms-python \
+			/usr/bin/python3 /tmp/wms-python/wms_python_test.py
+	fi
+	for m in tmp dev sys proc; do
+		grep -q " $ph/$m " /proc/mounts && umount "$ph/$m"
+	done
+	umount "$ph"
 }
 
 # Fault injection must not print (FAULT_INJECTION: forcing a failure, and a
@@ -122,6 +159,9 @@ if insmod /wms.ko && [ -c /dev/wms ]; then
 		wmsctl_test)
 			echo "(wmsctl_test.sh with WMSCTL_TEST_BULK=$WMSCTL_TEST_BULK: lowered for UML speed, 1000 in the Debian VMs)"
 			t=wmsctl_test.sh ;;
+		wms_python_test)
+			python_suite
+			continue ;;
 		wms_failnth_test)
 			args=$WMS_FAILNTH_ARGS
 			quiet_faults ;;

@@ -10,8 +10,9 @@
 # mid-line (ppc64el).
 #
 # test:  load wms.ko, run /wms_test (but its limits fixture),
-#        /wms_attach_test, /wms_security_test, /wms_hostile_test (each also
-#        32-bit: all eight must be there), /wmsctl_test.sh and the differential
+#        /wms_attach_test, /wms_security_test, /wms_hostile_test,
+#        /libwms_test (each also 32-bit: all ten must be there),
+#        /wmsctl_test.sh and the differential
 #        fuzzer (/wms_fuzz -s WMS_FUZZ_SEED -n WMS_FUZZ_OPS, a fixed seed so
 #        that every run does the same ops), the example module, reload with
 #        small limits and run "/wms_test -f limits", unload, check nothing is
@@ -157,7 +158,7 @@ mode_test() {
 			ls -l /dev/wms
 			# The limits fixture runs below, under small limits.
 			for t in wms_test wms_attach_test wms_security_test \
-				 wms_hostile_test; do
+				 wms_hostile_test libwms_test; do
 				args=
 				[ "$t" = wms_test ] && args="-F limits"
 				for b in "$t" "${t}32"; do
@@ -369,7 +370,7 @@ mode_shell() {
 	cat <<'EOF'
 
 === wms VM shell ===
-/wms.ko is loaded. Around: /wmsctl /wms_demo /wms_test /wms_attach_test /wms_security_test
+/wms.ko is loaded. Around: /wmsctl /wms_demo /wms_test /wms_attach_test /libwms_test
 /wms_example.ko. Try: /wmsctl add a 4K; echo hi | /wmsctl write a; /wmsctl ls -l;
 cat /proc/driver/wms; /wmsctl stats; rmmod wms; insmod /wms.ko max_entries=16
 Leave with "exit" (or Ctrl-D): the VM powers off. Ctrl-A x kills QEMU.

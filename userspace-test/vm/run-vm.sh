@@ -8,10 +8,10 @@
 #   KVER       Debian kernel release, e.g. 6.1.0-56-amd64 or 6.12.117+deb12-amd64
 #   --ko-dir   holds module/wms.ko and module/example/wms_example.ko built for KVER
 #              (default: the repository root)
-#   --bin-dir  holds the static binaries: wms_demo, wmsctl, the suites wms_*test*,
-#              wms_fuzz, wms_load, wmsctl_test.sh and endurance.sh (every
-#              executable wms_*, wmsctl* and endurance.sh there is packed;
-#              default: <repo>/userspace-test)
+#   --bin-dir  holds the static binaries: wms_demo, wmsctl, the suites wms_*test*
+#              and libwms_test*, wms_fuzz, wms_load, wmsctl_test.sh and
+#              endurance.sh (every executable wms_*, libwms_*, wmsctl* and
+#              endurance.sh there is packed; default: <repo>/userspace-test)
 #   --kernel   the kernel to boot, in an unpacked image package (its
 #              lib/modules/KVER has the distribution modules; made by
 #              scripts/kernel-image.sh); default: Debian 12's
@@ -252,7 +252,7 @@ is_static() { # file: no ELF program interpreter
 	fi
 }
 BINS=()
-for f in "$BIN_DIR"/wms_* "$BIN_DIR"/wmsctl* "$BIN_DIR"/endurance.sh; do
+for f in "$BIN_DIR"/wms_* "$BIN_DIR"/libwms_* "$BIN_DIR"/wmsctl* "$BIN_DIR"/endurance.sh; do
 	if [[ -f $f && -x $f ]]; then
 		is_static "$f" || die "$f is dynamically linked; the VM has no libc (link it with -static)"
 		BINS+=("$f")
