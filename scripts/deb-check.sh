@@ -9,12 +9,15 @@
 #   2. in a bookworm chroot (debootstrap, cached as $WMS_CACHE/chroot/bookworm
 #      with both Debian kernels' headers, scripts/chroot.sh), used through
 #      an overlay so that every run starts from the same clean chroot and
-#      leaves it so: `apt-get install ./wms-dkms_*.deb ./wms-tools_*.deb`
-#      must have DKMS build and install wms.ko for both kernels (a check
-#      per kernel: `dkms status` says installed, modinfo finds it through
-#      depmod's index, with the kernel's vermagic), wmsctl must run, and
-#      `dpkg -r` must leave no trace (no DKMS tree, sources, module or
-#      command);
+#      leaves it so: `apt-get install ./wms-dkms_*.deb ./wms-tools_*.deb
+#      ./libwms1_*.deb ./libwms-dev_*.deb ./python3-wms_*.deb` must have
+#      DKMS build and install wms.ko for both kernels (a check per kernel:
+#      `dkms status` says installed, modinfo finds it through depmod's
+#      index, with the kernel's vermagic); wmsctl must run; a program built
+#      with `pkg-config --cflags --libs wms` must link and run, and so must
+#      `import wms` (without /dev/wms, which the chroot has not, both get
+#      ENOENT from libwms); `dpkg -r` of the packages must leave no trace
+#      (no DKMS tree, sources, module, library, header or Python package);
 #   3. the wms.ko DKMS built there for each kernel is booted in QEMU with
 #      the test binaries and kernel of `scripts/vm.sh prepare` (run-vm.sh
 #      test mode, the fuzzer at 100,000 ops as on the abi targets); its
@@ -31,7 +34,9 @@ source "$WMS_ROOT/scripts/chroot.sh"
 
 kvers=("$WMS_KVER_61" "$WMS_KVER_612")
 kver_targets=(amd64-6.1 amd64-6.12)
-mkdir -p "$WMS_CACHE/tmp"
+mapfile -t packages < <(sed -n 's/^Package: *//p' "$WMS_ROOT/debian/control")
+version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$WMS_ROOT/dkms.conf")
+mkdir -p "$WMS_CACHE/tmp" "$WMS_CACHE/locks"
 work=$(mktemp -d "$WMS_CACHE/tmp/deb-check.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 passed=0 failed=0
@@ -45,10 +50,12 @@ check() { # RESULT NAME [WHY]: one record, and a line on stdout
 	fi
 	record deb lint "$1" deb "$2"
 }
-chroot_names=("install wms-dkms and wms-tools in a bookworm chroot")
+chroot_names=("apt-get install the packages in a bookworm chroot")
 for k in "${kvers[@]}"; do chroot_names+=("dkms build and install $k in the chroot"); done
 chroot_names+=("wmsctl and its manual page in the chroot"
-	"dpkg -r wms-dkms wms-tools leaves nothing behind")
+	"a program built with pkg-config wms runs in the chroot"
+	"python3 imports wms in the chroot"
+	"dpkg -r of the packages leaves nothing behind")
 fail_rest() { # WHY: every chroot check and VM boot fails
 	local n k
 	for n in "${chroot_names[@]}"; do check FAIL "$n" "$1"; done
@@ -78,28 +85,43 @@ case $rc in
 	fail_rest "no packages"
 	;;
 esac
-pkgs=()
-for p in wms-dkms wms-tools; do
+debfiles=()
+for p in "${packages[@]}"; do
 	f=$(compgen -G "$debs/${p}_*.deb" | head -n 1) || true
 	[ -n "$f" ] || fail_rest "make deb made no $p package"
-	pkgs+=("$(basename "$f")")
+	debfiles+=("$(basename "$f")")
 done
 
-# 2. The chroot: made once (debootstrap, both kernels' headers), then the
-# packages' dependencies downloaded into it; all under its lock.
+# 2. The chroot: made once (debootstrap, both kernels' headers), then what
+# the packages depend on is downloaded into it; all under its lock, which
+# the check holds too.
+lower=$WMS_CACHE/chroot/bookworm
 if ! (chroot_ensure bookworm "${kvers[0]}" && chroot_ensure bookworm "${kvers[1]}") \
 	> "$work/chroot.log" 2>&1; then
 	cat "$work/chroot.log"
 	fail_rest "no bookworm chroot"
 fi
 grep '^==>' "$work/chroot.log"
-lower=$WMS_CACHE/chroot/bookworm
 exec {lockfd}>"$WMS_CACHE/locks/chroot-bookworm.lock"
 flock "$lockfd"
-# (Nothing is fetched when they are there already.)
+# The check of libwms-dev compiles a program: gcc (the headers have only
+# gcc-12), libc6-dev, pkgconf.
+missing=()
+for p in gcc libc6-dev pkgconf; do
+	# shellcheck disable=SC2016
+	chroot_exec "$lower" "" dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+	say "installing ${missing[*]} in the bookworm chroot (log: $WMS_APT_LOG)"
+	(chroot_install "$lower" bookworm "${missing[@]}" && chroot_apt "$lower" clean) ||
+		fail_rest "cannot install ${missing[*]} in the chroot"
+fi
+# (Nothing is fetched when it is there already.)
 fetch_deps() {
 	chroot_logged chroot_exec "$lower" "$debs" env DEBIAN_FRONTEND=noninteractive \
-		apt-get -o DPkg::Lock::Timeout=600 install -y --download-only "${pkgs[@]/#//build/}"
+		apt-get -o DPkg::Lock::Timeout=600 install -y --download-only \
+		"${debfiles[@]/#//build/}"
 }
 if ! fetch_deps && ! { chroot_apt "$lower" update && fetch_deps; }; then
 	fail_rest "downloading the packages' dependencies into the chroot failed (see $WMS_APT_LOG)"
@@ -114,21 +136,24 @@ res=/build/results log=/build/install.log
 pass() { echo "PASS $1" >> "$res"; }
 fail() { echo "FAIL $1: $2" >> "$res"; }
 version=$1
-shift 1
+shift
 kvers=()
 while [ "$1" != -- ]; do kvers+=("$1"); shift; done
 shift
+debfiles=("$@")
+pkgs=("${debfiles[@]%%_*}")
 export DEBIAN_FRONTEND=noninteractive
 # As a user would: apt-get install ./wms-dkms_*.deb ... (what they depend
 # on is in apt's cache already; --no-download would be apt's
 # "Pathname to install is not absolute" with local packages).
 cd /build || exit 1
+name="apt-get install the packages in a bookworm chroot"
 installed=
-if apt-get install -y "${@/#/./}" >> "$log" 2>&1; then
+if apt-get install -y "${debfiles[@]/#/./}" >> "$log" 2>&1; then
 	installed=1
-	pass "install wms-dkms and wms-tools in a bookworm chroot"
+	pass "$name"
 else
-	fail "install wms-dkms and wms-tools in a bookworm chroot" "apt-get install failed"
+	fail "$name" "apt-get install failed"
 	cat /var/lib/dkms/wms/"$version"/build/make.log > /build/make.log 2>/dev/null
 fi
 for k in "${kvers[@]}"; do
@@ -166,22 +191,70 @@ elif [ ! -f /usr/share/man/man1/wmsctl.1.gz ]; then
 else
 	pass "$name"
 fi
-name="dpkg -r wms-dkms wms-tools leaves nothing behind"
+# libwms-dev: the header (and <linux/wms.h>), wms.pc and libwms.so; the
+# program runs on libwms.so.1 of libwms1. The chroot has no /dev/wms.
+name="a program built with pkg-config wms runs in the chroot"
+cat > /tmp/t.c <<'C'
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <libwms.h>
+
+int main(void)
+{
+	int fd = wms_open(O_RDWR);
+
+	printf("wms_open: %d, %s; WMS_NAME_MAX %d\n", fd, strerror(errno), WMS_NAME_MAX);
+	return fd == -1 && errno == ENOENT ? 0 : 1;
+}
+C
+if ! flags=$(pkg-config --cflags --libs wms 2>&1); then
+	fail "$name" "pkg-config --cflags --libs wms: $flags"
+elif ! out=$(gcc -Wall -Werror -o /tmp/t /tmp/t.c $flags 2>&1); then
+	fail "$name" "gcc: $out"
+elif ! ldd /tmp/t | grep -Eq 'libwms\.so\.1 => /(usr/)?lib/[^ ]+/libwms\.so\.1 '; then
+	fail "$name" "not linked with libwms.so.1: $(ldd /tmp/t | tr '\n' ' ')"
+elif ! out=$(/tmp/t 2>&1); then
+	fail "$name" "$out"
+else
+	pass "$name"
+fi
+name="python3 imports wms in the chroot"
+# shellcheck disable=SC2016
+py='
+import wms
+try:
+    wms.entries()
+except FileNotFoundError:
+    print("wms.entries(): no /dev/wms, as expected")
+else:
+    raise SystemExit("wms.entries() did not fail without /dev/wms")
+'
+if ! out=$(python3 -c "$py" 2>&1); then
+	fail "$name" "$(tail -n 1 <<<"$out")"
+else
+	pass "$name"
+fi
+name="dpkg -r of the packages leaves nothing behind"
 left=()
 if [ -z "$installed" ]; then
 	fail "$name" "nothing was installed"
-elif ! dpkg -r wms-dkms wms-tools >> "$log" 2>&1; then
+elif ! dpkg -r "${pkgs[@]}" >> "$log" 2>&1; then
 	fail "$name" "dpkg -r failed"
 else
 	# (A removed package without conffiles is forgotten: no status.)
-	for p in wms-dkms wms-tools; do
+	for p in "${pkgs[@]}"; do
 		s=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)
 		[ -z "$s" ] || [ "$s" = not-installed ] || left+=("$p: $s")
 	done
-	for f in /usr/src/wms-"$version" /var/lib/dkms/wms /usr/bin/wmsctl; do
+	for f in /usr/src/wms-"$version" /var/lib/dkms/wms /usr/bin/wmsctl \
+		/usr/include/libwms.h /usr/include/linux/wms.h \
+		/usr/lib/python3/dist-packages/wms; do
 		[ -e "$f" ] && left+=("$f")
 	done
-	while read -r f; do left+=("$f"); done < <(find /lib/modules -name 'wms.ko*')
+	while read -r f; do left+=("$f"); done < <(find /lib/modules /usr/lib \
+		\( -name 'wms.ko*' -o -name 'libwms*' -o -name wms.pc \) -print)
 	for k in "${kvers[@]}"; do
 		modinfo -k "$k" -n wms > /dev/null 2>&1 && left+=("wms in $k's modules.dep")
 	done
@@ -195,7 +268,6 @@ EOF
 # The chroot through an overlay: the cached chroot is its read-only lower
 # layer, the changes go to a directory under $work, and the mount lives in
 # a mount namespace that ends with this command.
-version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$WMS_ROOT/dkms.conf")
 mkdir -p "$work/ovl/upper" "$work/ovl/work" "$work/ovl/root"
 : > "$debs/results"
 : > "$debs/install.log"
@@ -210,7 +282,7 @@ unshare --mount --propagation private bash -c '
 	source "$WMS_ROOT/scripts/lib.sh"
 	source "$WMS_ROOT/scripts/chroot.sh"
 	chroot_exec "$ovl/root" "$debs" bash /build/in-chroot.sh "$@"
-' overlay "$lower" "$work/ovl" "$debs" "$version" "${kvers[@]}" -- "${pkgs[@]}" \
+' overlay "$lower" "$work/ovl" "$debs" "$version" "${kvers[@]}" -- "${debfiles[@]}" \
 	> "$work/chroot-run.log" 2>&1
 rc=$?
 exec {lockfd}>&-
@@ -218,7 +290,7 @@ exec {lockfd}>&-
 	printf '\n=== %s deb-check: the packages in the bookworm chroot\n' "$(date -u +%FT%TZ)"
 	cat "$debs/install.log" "$work/chroot-run.log"
 } >> "$WMS_APT_LOG"
-echo "deb: the chroot's install, DKMS builds and remove took $((SECONDS - t0)) s"
+echo "deb: the chroot's install, DKMS builds, checks and remove took $((SECONDS - t0)) s"
 for n in "${chroot_names[@]}"; do
 	line=$(grep -F -m1 -e "PASS $n" -e "FAIL $n:" "$debs/results")
 	case $line in
@@ -280,7 +352,6 @@ for i in "${!kvers[@]}"; do
 	wait "${pids[i]}"
 	rc=$?
 	cat "$work/vm-$k.out"
-	# The boot's records under deb-vm-KVER, apart from the target's own run.
 	# run-vm.sh's records (one per check in the guest, one for the run)
 	# under deb-vm-KVER, apart from the target's own run; a boot that
 	# never started is a failed check of this stage.
