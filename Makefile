@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# make                 build module/wms.ko (and the example client) for KDIR
+# make                 build module/wms.ko (and the example client) for KDIR,
+#                      libwms (lib/build) and wmsctl (tools/build)
+# make lib | tools     only libwms, only wmsctl (and libwms)
 # make run             boot Debian's 6.12 kernel under QEMU with wms loaded
 #                      and show two processes sharing an entry
 # make shell           the same VM, left at a busybox prompt
@@ -21,26 +23,47 @@
 # make endurance [KVER=...]  1000 insmod/rmmod cycles and a 60 s 8-thread
 #                      load on a Debian kernel (default 6.12), memory checked
 # make bench           wms against POSIX/SysV shm, memfd and keyrings
-# make install         module (modules_install), wmsctl, its man page and
-#                      the uapi header under PREFIX (default /usr/local)
+# make install         the user space under PREFIX (default /usr/local), in
+#                      DESTDIR if set: libwms (libwms.so.1, libwms.a,
+#                      libwms.h, the uapi header <linux/wms.h> unless the
+#                      system has one, wms.pc, the man pages), wmsctl and
+#                      wmsctl.1, the udev rule 60-wms.rules (/dev/wms for
+#                      the group wms, made if missing), the Python module
+#                      wms; make -C lib install takes LIBDIR=, INCLUDEDIR=,
+#                      MANDIR=, PKGCONFIGDIR=; PYTHONDIR= and UDEVRULESDIR=
+#                      here. The module is make modules_install.
+# make uninstall       what make install installed (not the uapi header)
 # make dkms-install | dkms-remove   register wms with DKMS / take it away
-# make deb             the Debian packages (debian/: wms-dkms, wms-tools) in
-#                      build/deb with dpkg-buildpackage, then lintian
+# make deb             the Debian packages (debian/: wms-dkms, libwms1,
+#                      libwms-dev, wms-tools, python3-wms) in build/deb
+#                      with dpkg-buildpackage, then lintian
 # make modules_install | clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 PREFIX ?= /usr/local
+ifeq ($(strip $(PREFIX)),)
+override PREFIX := /usr/local
+endif
+# The Python the module is installed for: the system's, if there is one.
+PYTHON ?= $(firstword $(wildcard /usr/bin/python3) python3)
+# Its site directory under PREFIX: /usr/local/lib/python3.X/dist-packages
+# or /usr/lib/python3/dist-packages on Debian, else sysconfig's purelib.
+PYTHONDIR_CMD := import site, sys, sysconfig; p = sys.argv[1].rstrip("/"); 	c = [d for d in site.getsitepackages() if d.startswith(p + "/lib/")]; 	print(c[0] if c else sysconfig.get_path("purelib", "posix_prefix", 	vars={"base": p, "platbase": p}))
+LIBWMS_O := $(CURDIR)/lib/build
 WMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 DKMS_SRC := /usr/src/wms-$(WMS_VERSION)
 
-.PHONY: all modules modules_install install dkms-install dkms-remove clean \
-	run shell test test-matrix kunit check dkms-check uml-debug vm-test tools bench fuzz endurance \
-	deb deb-check
+.PHONY: all modules modules_install install uninstall dkms-install dkms-remove clean \
+	run shell test test-matrix kunit check dkms-check uml-debug vm-test lib tools bench \
+	fuzz endurance deb deb-check
 
-all: modules tools
+all: modules lib tools
 
-tools:
-	$(MAKE) -C tools
+lib:
+	$(MAKE) -C lib
+
+tools: lib
+	$(MAKE) -C tools LIBWMS_O="$(LIBWMS_O)"
 
 modules:
 	@test -d "$(KDIR)" || { \
@@ -52,11 +75,39 @@ modules:
 modules_install: modules
 	$(MAKE) -C "$(KDIR)" M="$(CURDIR)" modules_install
 
-install: modules_install
-	$(MAKE) -C tools install PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)"
-	install -D -m 0644 include/uapi/linux/wms.h \
-		"$(DESTDIR)$(PREFIX)/include/linux/wms.h"
-	@echo "installed; load with: modprobe wms (after depmod -a)"
+# The user space only: the module is modules_install (or DKMS).
+install: lib tools
+	$(MAKE) -C lib install PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)"
+	$(MAKE) -C tools install install-udev PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" \
+		LIBWMS_O="$(LIBWMS_O)"
+	@dir='$(PYTHONDIR)'; \
+	if [ -z "$$dir" ]; then \
+		dir=$$($(PYTHON) -c '$(PYTHONDIR_CMD)' '$(PREFIX)' 2>/dev/null) || \
+			dir='$(PREFIX)/lib/python3/dist-packages'; \
+	fi; \
+	echo "install -D -m 0644 python/wms/__init__.py $(DESTDIR)$$dir/wms/__init__.py"; \
+	install -D -m 0644 python/wms/__init__.py "$(DESTDIR)$$dir/wms/__init__.py"
+	@if [ -z '$(DESTDIR)' ] && ! getent group wms >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v groupadd >/dev/null; then \
+			echo "groupadd --system wms"; groupadd --system wms; \
+		else \
+			echo "note: no group wms: create it (groupadd --system wms), 60-wms.rules gives /dev/wms to it"; \
+		fi; \
+	fi
+	@echo "installed. The udev rule makes /dev/wms mode 0660, group wms, when"
+	@echo "the module is next loaded (or: udevadm trigger --name-match=wms):"
+	@echo "add its users to the group (usermod -aG wms USER). The module:"
+	@echo "make modules_install && depmod -a && modprobe wms, or make dkms-install."
+
+uninstall:
+	$(MAKE) -C lib uninstall PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)"
+	$(MAKE) -C tools uninstall PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)"
+	@dir='$(PYTHONDIR)'; \
+	if [ -z "$$dir" ]; then \
+		dir=$$($(PYTHON) -c '$(PYTHONDIR_CMD)' '$(PREFIX)' 2>/dev/null) || \
+			dir='$(PREFIX)/lib/python3/dist-packages'; \
+	fi; \
+	echo "rm -rf $(DESTDIR)$$dir/wms"; rm -rf "$(DESTDIR)$$dir/wms"
 
 dkms-install:
 	rm -rf "$(DKMS_SRC)" && mkdir -p "$(DKMS_SRC)"
@@ -74,7 +125,7 @@ deb:
 
 clean:
 	@if [ -d "$(KDIR)" ]; then $(MAKE) -C "$(KDIR)" M="$(CURDIR)" clean; fi
-	rm -rf userspace-test/build tools/build
+	rm -rf userspace-test/build tools/build lib/build
 
 run:
 	@bash scripts/vm.sh run

@@ -5,8 +5,9 @@
 # (which Debian's kernels do not turn on) for every target of
 # scripts/targets.conf (TARGETS: some of them), and be clean under sparse
 # against the targets the host builds (Debian 12's amd64 kernels); every
-# source file must be clean under checkpatch --strict. Each target's build
-# and each file is one check; `static-checks.sh --builds` checks only the
+# source file of the module, its headers, wmsctl and libwms must be clean
+# under checkpatch --strict, and every man page under groff's warnings
+# (man --warnings). Each target's build and each file is one check; `static-checks.sh --builds` checks only the
 # builds. Packages are installed and downloads made first, so that a check
 # judges only what its own command printed.
 set -uo pipefail
@@ -14,7 +15,7 @@ source "$(dirname "$0")/lib.sh"
 
 builds_only=
 [ "${1:-}" = --builds ] && builds_only=1
-ensure_pkgs sparse gcc make
+ensure_pkgs sparse gcc make man-db groff-base
 ensure_source_tree
 resolve_kernels
 targets=()
@@ -58,11 +59,16 @@ done
 
 cd "$WMS_ROOT" || exit 1
 mapfile -t files < <(git ls-files -co --exclude-standard -- \
-	'module/*.[ch]' 'kunit/*.[ch]' 'include/*.h' 'tools/*.[ch]')
+	'module/*.[ch]' 'kunit/*.[ch]' 'include/*.h' 'tools/*.[ch]' 'lib/*.[ch]')
 for f in "${files[@]}"; do
 	out=$("$WMS_SRC/scripts/checkpatch.pl" --strict --no-tree --terse \
 		--show-types -f "$f" 2>&1 | grep -v '^total:\|^$' || true)
 	check "checkpatch $f" "$out"
+done
+mapfile -t pages < <(git ls-files -co --exclude-standard -- 'tools/*.1' 'lib/man/*.3')
+for f in "${pages[@]}"; do
+	out=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l "$f" 2>&1 >/dev/null)
+	check "man --warnings $f" "$out"
 done
 
 echo "static checks: $passed passed, $failed failed"

@@ -208,6 +208,8 @@ build_binaries() {
 		flock 9
 		make -s -C "$WMS_ROOT/userspace-test" O="$BINDIR" KSFT="$ksft" >&2
 		make -s -C "$WMS_ROOT/tools" O="$BINDIR" STATIC=1 >&2
+		# libwms.so.1 too, for the Python binding (host's python3)
+		make -s -C "$WMS_ROOT/lib" O="$BINDIR/libwms" ARCHFLAGS=-m64 >&2
 		install -m 0755 "$WMS_ROOT/userspace-test/wmsctl_test.sh" "$BINDIR/"
 	) 9>"$WMS_CACHE/locks/userspace-test.lock"
 }
