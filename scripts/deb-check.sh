@@ -13,11 +13,13 @@
 #      ./libwms1_*.deb ./libwms-dev_*.deb ./python3-wms_*.deb` must have
 #      DKMS build and install wms.ko for both kernels (a check per kernel:
 #      `dkms status` says installed, modinfo finds it through depmod's
-#      index, with the kernel's vermagic); wmsctl must run; a program built
-#      with `pkg-config --cflags --libs wms` must link and run, and so must
-#      `import wms` (without /dev/wms, which the chroot has not, both get
-#      ENOENT from libwms); `dpkg -r` of the packages must leave no trace
-#      (no DKMS tree, sources, module, library, header or Python package);
+#      index, with the kernel's vermagic); wmsctl must run, the udev rule
+#      and the group wms be there; a program built with `pkg-config
+#      --cflags --libs wms` must link and run, and so must `import wms`
+#      (without /dev/wms, which the chroot has not, both get ENOENT from
+#      libwms); `dpkg -r` of the packages must leave no trace (no DKMS
+#      tree, sources, module, library, header, udev rule or Python
+#      package; the group wms stays, as system groups do);
 #   3. the wms.ko DKMS built there for each kernel is booted in QEMU with
 #      the test binaries and kernel of `scripts/vm.sh prepare` (run-vm.sh
 #      test mode, the fuzzer at 100,000 ops as on the abi targets); its
@@ -52,7 +54,7 @@ check() { # RESULT NAME [WHY]: one record, and a line on stdout
 }
 chroot_names=("apt-get install the packages in a bookworm chroot")
 for k in "${kvers[@]}"; do chroot_names+=("dkms build and install $k in the chroot"); done
-chroot_names+=("wmsctl and its manual page in the chroot"
+chroot_names+=("wmsctl, its manual page, the udev rule and the group wms in the chroot"
 	"a program built with pkg-config wms runs in the chroot"
 	"python3 imports wms in the chroot"
 	"dpkg -r of the packages leaves nothing behind")
@@ -183,11 +185,15 @@ for k in "${kvers[@]}"; do
 		fi
 	fi
 done
-name="wmsctl and its manual page in the chroot"
+name="wmsctl, its manual page, the udev rule and the group wms in the chroot"
 if ! out=$(wmsctl --version 2>&1) || [[ $out != *"$version"* ]]; then
 	fail "$name" "wmsctl --version: $out"
 elif [ ! -f /usr/share/man/man1/wmsctl.1.gz ]; then
 	fail "$name" "no /usr/share/man/man1/wmsctl.1.gz"
+elif ! grep -q '^KERNEL=="wms", .*GROUP="wms"' /lib/udev/rules.d/60-wms.rules 2>/dev/null; then
+	fail "$name" "no /lib/udev/rules.d/60-wms.rules for the group wms"
+elif ! getent group wms > /dev/null; then
+	fail "$name" "no group wms"
 else
 	pass "$name"
 fi
@@ -243,12 +249,14 @@ if [ -z "$installed" ]; then
 elif ! dpkg -r "${pkgs[@]}" >> "$log" 2>&1; then
 	fail "$name" "dpkg -r failed"
 else
-	# (A removed package without conffiles is forgotten: no status.)
+	# (A removed package without conffiles is forgotten: no status. The
+	# group wms stays, as Debian's system groups do.)
 	for p in "${pkgs[@]}"; do
 		s=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)
 		[ -z "$s" ] || [ "$s" = not-installed ] || left+=("$p: $s")
 	done
 	for f in /usr/src/wms-"$version" /var/lib/dkms/wms /usr/bin/wmsctl \
+		/lib/udev/rules.d/60-wms.rules /usr/lib/udev/rules.d/60-wms.rules \
 		/usr/include/libwms.h /usr/include/linux/wms.h \
 		/usr/lib/python3/dist-packages/wms; do
 		[ -e "$f" ] && left+=("$f")
