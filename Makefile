@@ -13,9 +13,12 @@
 # make test-matrix [TARGETS="amd64-5.10 arm64-6.12 ..."] [KERNELS=latest]
 #                      only the per-target part: the W=1 build and the
 #                      suites in QEMU of each target named (default: all)
-# make kunit | check | dkms-check | uml-debug | vm-test
+# make kunit | check | dkms-check | deb-check | uml-debug | vm-test
 #                      one part of `make test` (uml-debug: the userspace
-#                      suite on a KASAN/lockdep/kmemleak UML kernel)
+#                      suite on a KASAN/lockdep/kmemleak UML kernel;
+#                      deb-check: make deb, lintian, the packages installed
+#                      and removed in a bookworm chroot, the module DKMS
+#                      built there booted)
 # make fuzz SECONDS=N  the differential fuzzer for N seconds per Debian kernel
 # make endurance [KVER=...]  1000 insmod/rmmod cycles and a 60 s 8-thread
 #                      load on a Debian kernel (default 6.12), memory checked
@@ -31,6 +34,9 @@
 #                      here. The module is make modules_install.
 # make uninstall       what make install installed (not the uapi header)
 # make dkms-install | dkms-remove   register wms with DKMS / take it away
+# make deb             the Debian packages (debian/: wms-dkms, libwms1,
+#                      libwms-dev, wms-tools, python3-wms) in build/deb
+#                      with dpkg-buildpackage, then lintian
 # make modules_install | clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -49,7 +55,7 @@ DKMS_SRC := /usr/src/wms-$(WMS_VERSION)
 
 .PHONY: all modules modules_install install uninstall dkms-install dkms-remove clean \
 	run shell test test-matrix kunit check dkms-check uml-debug vm-test lib tools bench \
-	fuzz endurance
+	fuzz endurance deb deb-check
 
 all: modules lib tools
 
@@ -114,6 +120,9 @@ dkms-remove:
 	-dkms remove -m wms -v "$(WMS_VERSION)" --all
 	rm -rf "$(DKMS_SRC)"
 
+deb:
+	@bash scripts/deb.sh
+
 clean:
 	@if [ -d "$(KDIR)" ]; then $(MAKE) -C "$(KDIR)" M="$(CURDIR)" clean; fi
 	rm -rf userspace-test/build tools/build lib/build
@@ -138,6 +147,9 @@ check:
 
 dkms-check:
 	@bash scripts/dkms-check.sh
+
+deb-check:
+	@bash scripts/deb-check.sh
 
 uml-debug:
 	@bash scripts/uml-debug.sh

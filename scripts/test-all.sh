@@ -13,7 +13,7 @@
 #   distinct tests  each test of each suite, counted once: on the first
 #                   kernel it ran on (its 32-bit build is the same test)
 #   repeats         the same tests again: other kernels, 32-bit builds
-#   lint            static checks and DKMS builds
+#   lint            static checks, DKMS builds, the Debian packages
 #   fuzzer runs     one check per run, with the operations it did
 #
 # A skipped test fails, and so does a stage that exits non-zero without a
@@ -135,6 +135,7 @@ done
 if [ -z "$matrix" ]; then
 	run_stage static bash "$WMS_ROOT/scripts/static-checks.sh"
 	run_stage dkms bash "$WMS_ROOT/scripts/dkms-check.sh"
+	run_stage deb bash "$WMS_ROOT/scripts/deb-check.sh"
 else
 	run_stage static bash "$WMS_ROOT/scripts/static-checks.sh" --builds
 fi
@@ -192,7 +193,7 @@ function add(what, res) { if (res == "PASS") p[what]++; else f[what]++ }
 END {
 	printf "distinct tests: %d passed, %d failed\n", p["distinct"], f["distinct"]
 	printf "repeats (other kernels, 32-bit builds): %d passed, %d failed\n", p["repeat"], f["repeat"]
-	printf "lint (static checks, DKMS builds): %d passed, %d failed\n", p["lint"], f["lint"]
+	printf "lint (static checks, DKMS builds, Debian packages): %d passed, %d failed\n", p["lint"], f["lint"]
 	printf "fuzzer runs: %d passed, %d failed (%d operations in all)\n", p["fuzz"], f["fuzz"], ops
 	tp = p["distinct"] + p["repeat"] + p["lint"] + p["fuzz"]
 	tf = f["distinct"] + f["repeat"] + f["lint"] + f["fuzz"]
