@@ -11,7 +11,8 @@
 # module of it (WMS_MODULE=1). Then boots it on a host directory
 # ($WMS_CACHE/uml-root, rebuilt each run: busybox, wms.ko, the static test
 # binaries, userspace-test/uml/test.sh as /test.sh) and runs wms_test,
-# wms_attach_test, wms_security_test, wmsctl_test.sh, wms_failnth_test,
+# wms_attach_test, wms_security_test, wms_hostile_test, wms_ns_test,
+# wmsctl_test.sh, wms_failnth_test,
 # wms_fuzz (100,000 operations, seed 1) and a kmemleak scan after rmmod (see
 # userspace-test/uml/test.sh).
 #
@@ -31,7 +32,8 @@
 # WMS_FUZZ_OPS and WMS_FUZZ_SEED (wms_fuzz's -n and -s, default 100000 and
 # 1), WMS_FUZZ_TIMEOUT (seconds; default from the ops at 200 ops/s), for
 # debugging: WMS_UML_SUITES (default "wms_test wms_attach_test
-# wms_security_test wms_hostile_test wmsctl_test wms_failnth_test wms_fuzz"),
+# wms_security_test wms_hostile_test wms_ns_test wmsctl_test wms_failnth_test
+# wms_fuzz"),
 # WMS_FAILNTH_ARGS (e.g. "-x -v mmap"), WMS_UML_SUITE_TIMEOUT (seconds per
 # suite, default 900).
 #
@@ -70,9 +72,12 @@ CONFIGS=(
 	BINFMT_ELF BINFMT_SCRIPT NET UNIX MODULES MODULE_UNLOAD CGROUPS MEMCG
 	MULTIUSER FUTEX EPOLL STDERR_CONSOLE TTY NULL_CHAN SYSCTL
 	INIT_STACK_ALL_PATTERN USERFAULTFD
+	NAMESPACES SYSVIPC IPC_NS USER_NS POSIX_MQUEUE
 )
 # USERFAULTFD: wms_hostile_test stalls a READ on a fault that never
 # completes, and checks that no WRITE of the entry waits for it.
+# NAMESPACES ... POSIX_MQUEUE: wms_ns_test unshares IPC namespaces (with
+# user namespaces too), each of which has a registry of its own.
 # INIT_STACK_ALL_PATTERN: every automatic variable starts as 0xfe bytes
 # (gcc's -ftrivial-auto-var-init=pattern) instead of zero as on Debian's
 # kernels (INIT_STACK_ALL_ZERO), so that a result returned before it is set
@@ -221,7 +226,7 @@ make_root() {
 	done
 	install -m 0644 "$BUILD/wms/module/wms.ko" "$ROOT/wms.ko"
 	for f in wms_test wms_attach_test wms_security_test wms_hostile_test wms_failnth_test wms_init_test \
-		 wms_fuzz wms_load wms_demo wmsctl wmsctl_test.sh; do
+		 wms_fuzz wms_load wms_demo wmsctl wmsctl_test.sh wms_ns_test; do
 		[ -e "$BINDIR/$f" ] && install -m 0755 "$BINDIR/$f" "$ROOT/$f"
 	done
 	install -m 0755 "$WMS_ROOT/userspace-test/uml/test.sh" "$ROOT/test.sh"
@@ -266,7 +271,7 @@ run_uml() {
 	fi
 	build_binaries
 	for f in wms_test wms_attach_test wms_security_test wms_hostile_test wms_failnth_test wms_init_test \
-		 wms_fuzz wms_load wmsctl wmsctl_test.sh; do
+		 wms_fuzz wms_load wmsctl wmsctl_test.sh wms_ns_test; do
 		[ -x "$BINDIR/$f" ] || die "$BINDIR/$f missing after the build"
 	done
 	make_root
