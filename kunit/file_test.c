@@ -6,6 +6,7 @@
  */
 
 #include <kunit/test.h>
+#include <linux/cred.h>
 #include <linux/err.h>
 #include <linux/mm.h>
 #include <linux/sizes.h>
@@ -16,6 +17,7 @@
 
 struct wms_file_test_ctx {
 	struct wms_limits limits;
+	struct wms_pool pool;
 	struct wms_registry reg;
 	struct wms_file wf;
 };
@@ -35,7 +37,10 @@ static int wms_file_test_init(struct kunit *test)
 	ctx->limits.max_total_bytes = SZ_1M;
 	ctx->limits.max_user_bytes = SZ_1M;
 	ctx->limits.max_user_entries = 16;
-	KUNIT_ASSERT_EQ(test, wms_registry_init(&ctx->reg, &ctx->limits), 0);
+	wms_pool_init(&ctx->pool);
+	KUNIT_ASSERT_EQ(test, wms_registry_init(&ctx->reg, &ctx->limits,
+						&ctx->pool, current_user_ns(),
+						NULL), 0);
 	ctx->wf.reg = &ctx->reg;
 	spin_lock_init(&ctx->wf.attach_lock);
 	test->priv = ctx;

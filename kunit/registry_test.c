@@ -631,7 +631,9 @@ static void wms_reinit_is_clean(struct kunit *test)
 
 	add_new(test, "first-life", 100);
 	wms_registry_destroy(&ctx->reg);
-	KUNIT_ASSERT_EQ(test, wms_registry_init(&ctx->reg, &ctx->limits), 0);
+	KUNIT_ASSERT_EQ(test, wms_registry_init(&ctx->reg, &ctx->limits,
+						&ctx->pool, current_user_ns(),
+						NULL), 0);
 	stats = stats_of(test);
 	KUNIT_EXPECT_EQ(test, stats.nr_entries, 0);
 	KUNIT_EXPECT_EQ(test, stats.capacity, 0);

@@ -9,12 +9,14 @@
 #define _WMS_KUNIT_H
 
 #include <kunit/test.h>
+#include <linux/cred.h>
 #include <linux/sizes.h>
 
 #include "../module/registry.h"
 
 struct wms_test_ctx {
 	struct wms_limits limits;
+	struct wms_pool pool;
 	struct wms_registry reg;
 };
 
@@ -42,7 +44,10 @@ static inline int wms_test_ctx_init(struct kunit *test,
 	ctx->limits.max_total_bytes = SZ_16M;
 	ctx->limits.max_user_bytes = SZ_4M;
 	ctx->limits.max_user_entries = max_user_entries;
-	KUNIT_ASSERT_EQ(test, wms_registry_init(&ctx->reg, &ctx->limits), 0);
+	wms_pool_init(&ctx->pool);
+	KUNIT_ASSERT_EQ(test, wms_registry_init(&ctx->reg, &ctx->limits,
+						&ctx->pool, current_user_ns(),
+						NULL), 0);
 	test->priv = ctx;
 	return 0;
 }

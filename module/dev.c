@@ -24,6 +24,7 @@
 #include "dev.h"
 #include "fault.h"
 #include "file.h"
+#include "ns.h"
 #include "registry.h"
 
 /* Entries LIST takes from the registry at a time. */
@@ -37,7 +38,7 @@ static_assert(offsetof(struct wms_io, name) == 0);
 
 struct wms_dev {
 	struct miscdevice misc;
-	struct wms_registry *reg;
+	struct wms_namespaces *nss;
 };
 
 static struct wms_dev wms_dev;
@@ -389,15 +390,16 @@ static long wms_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 }
 
 /*
- * Counters as read-only attributes of the misc device, one value each:
- * /sys/class/misc/wms/{entries,bytes,peak_bytes,adds,removes} and
- * /sys/class/misc/wms/failed_adds/<ERRNO>.
+ * Host-wide counters, the sums over the registries of every IPC namespace,
+ * as read-only attributes of the misc device, one value each:
+ * /sys/class/misc/wms/{entries,bytes,peak_bytes,adds,removes,registries}
+ * and /sys/class/misc/wms/failed_adds/<ERRNO>.
  */
-static struct wms_registry *wms_dev_registry(struct device *dev)
+static struct wms_namespaces *wms_dev_namespaces(struct device *dev)
 {
 	struct miscdevice *misc = dev_get_drvdata(dev);
 
-	return container_of(misc, struct wms_dev, misc)->reg;
+	return container_of(misc, struct wms_dev, misc)->nss;
 }
 
 #define WMS_STAT_ATTR(_name, _expr)					\
@@ -406,7 +408,7 @@ static ssize_t _name##_show(struct device *dev,				\
 {									\
 	struct wms_registry_stats stats;				\
 									\
-	wms_registry_stats(wms_dev_registry(dev), &stats);		\
+	wms_pool_stats(&wms_dev_namespaces(dev)->pool, &stats);		\
 	return sysfs_emit(buf, "%llu\n", (unsigned long long)(_expr));	\
 }									\
 static DEVICE_ATTR_RO(_name)
@@ -417,12 +419,22 @@ WMS_STAT_ATTR(peak_bytes, stats.peak_bytes);
 WMS_STAT_ATTR(adds, stats.adds);
 WMS_STAT_ATTR(removes, stats.removes);
 
+/* Live registries, the initial namespace's included; dead ones reaped first. */
+static ssize_t registries_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n",
+			  wms_namespaces_reap(wms_dev_namespaces(dev)));
+}
+static DEVICE_ATTR_RO(registries);
+
 static struct attribute *wms_stat_attrs[] = {
 	&dev_attr_entries.attr,
 	&dev_attr_bytes.attr,
 	&dev_attr_peak_bytes.attr,
 	&dev_attr_adds.attr,
 	&dev_attr_removes.attr,
+	&dev_attr_registries.attr,
 	NULL
 };
 
@@ -442,7 +454,7 @@ static ssize_t wms_failure_show(struct device *dev,
 						   attr);
 	struct wms_registry_stats stats;
 
-	wms_registry_stats(wms_dev_registry(dev), &stats);
+	wms_pool_stats(&wms_dev_namespaces(dev)->pool, &stats);
 	return sysfs_emit(buf, "%llu\n",
 			  (unsigned long long)stats.failed[fa->failure]);
 }
@@ -477,10 +489,15 @@ static void wms_failure_attrs_init(void)
 	}
 }
 
+/*
+ * A file belongs to the registry of its opener's IPC namespace, made now if
+ * the namespace has none, for its whole life: whoever uses it later.
+ */
 static int wms_open(struct inode *inode, struct file *file)
 {
 	struct wms_dev *dev = container_of(file->private_data, struct wms_dev,
 					   misc);
+	struct wms_registry *reg;
 	struct wms_file *wf;
 
 	wf = NULL;
@@ -488,7 +505,12 @@ static int wms_open(struct inode *inode, struct file *file)
 		wf = kzalloc(sizeof(*wf), GFP_KERNEL_ACCOUNT);
 	if (!wf)
 		return -ENOMEM;
-	wf->reg = dev->reg;
+	reg = wms_namespaces_current(dev->nss, true);
+	if (IS_ERR(reg)) {
+		kfree(wf);
+		return PTR_ERR(reg);
+	}
+	wf->reg = reg;
 	spin_lock_init(&wf->attach_lock);
 	file->private_data = wf;
 	return 0;
@@ -499,6 +521,7 @@ static int wms_release(struct inode *inode, struct file *file)
 	struct wms_file *wf = file->private_data;
 
 	wms_file_detach(wf);
+	wms_registry_unref(wf->reg);
 	kfree(wf);
 	return 0;
 }
@@ -517,14 +540,14 @@ static const struct file_operations wms_fops = {
 };
 
 /**
- * wms_dev_register() - create /dev/wms in front of a registry
- * @reg: the registry; must outlive the device
+ * wms_dev_register() - create /dev/wms in front of the registries
+ * @nss: the registries, one per IPC namespace; must outlive the device
  *
  * Return: 0 or a negative errno from misc_register().
  */
-int wms_dev_register(struct wms_registry *reg)
+int wms_dev_register(struct wms_namespaces *nss)
 {
-	wms_dev.reg = reg;
+	wms_dev.nss = nss;
 	wms_dev.misc.minor = MISC_DYNAMIC_MINOR;
 	wms_dev.misc.name = "wms";
 	wms_dev.misc.fops = &wms_fops;

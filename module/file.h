@@ -16,7 +16,8 @@ struct wms_registry;
 
 /**
  * struct wms_file - the state of one open /dev/wms file
- * @reg: the registry the device serves
+ * @reg: the registry of the IPC namespace the file was opened in (a
+ *	reference, dropped at release)
  * @attach_lock: makes ATTACH happen at most once
  * @entry: the attached entry, set once by ATTACH and held until release
  * @writable: whether the attacher had write permission at ATTACH

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * wms module glue: the limits as module parameters, the global registry,
- * /dev/wms, and the in-kernel API of <linux/wms.h> over that registry.
+ * wms module glue: the limits as module parameters, the registries (one per
+ * IPC namespace), /dev/wms, and the in-kernel API of <linux/wms.h> over the
+ * initial IPC namespace's registry.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -17,6 +18,8 @@
 
 #include "dev.h"
 #include "fault.h"
+#include "ipcns.h"
+#include "ns.h"
 #include "proc.h"
 #include "registry.h"
 
@@ -54,19 +57,19 @@ static const struct kernel_param_ops wms_param_bytes_ops = {
 };
 
 module_param_named(max_entries, wms_limits.max_entries, uint, 0644);
-MODULE_PARM_DESC(max_entries, "Entries in the registry at most (default 65536)");
+MODULE_PARM_DESC(max_entries, "Entries in the registry of one IPC namespace at most (default 65536)");
 module_param_named(max_entry_size, wms_limits.max_entry_size, ulong, 0644);
 MODULE_PARM_DESC(max_entry_size, "Bytes of data in one entry at most (default 64 MiB)");
 module_param_cb(max_total_bytes, &wms_param_bytes_ops,
 		&wms_limits.max_total_bytes, 0644);
 __MODULE_PARM_TYPE(max_total_bytes, "ulong");
-MODULE_PARM_DESC(max_total_bytes, "Bytes charged (whole pages) for all entries together at most (default 1 GiB, at most 1/4 of RAM and on 32-bit 1/4 of the vmalloc area)");
+MODULE_PARM_DESC(max_total_bytes, "Bytes charged (whole pages) for all entries of all IPC namespaces together at most (default 1 GiB, at most 1/4 of RAM and on 32-bit 1/4 of the vmalloc area)");
 module_param_cb(max_user_bytes, &wms_param_bytes_ops,
 		&wms_limits.max_user_bytes, 0644);
 __MODULE_PARM_TYPE(max_user_bytes, "ulong");
-MODULE_PARM_DESC(max_user_bytes, "Bytes charged (whole pages) to one uid without CAP_SYS_ADMIN at most (default 256 MiB, at most 1/16 of RAM and on 32-bit 1/4 of the vmalloc area)");
+MODULE_PARM_DESC(max_user_bytes, "Bytes charged (whole pages) to one uid without CAP_SYS_ADMIN in one IPC namespace at most (default 256 MiB, at most 1/16 of RAM and on 32-bit 1/4 of the vmalloc area)");
 module_param_named(max_user_entries, wms_limits.max_user_entries, uint, 0644);
-MODULE_PARM_DESC(max_user_entries, "Entries one uid without CAP_SYS_ADMIN may have registered at most (default 1024)");
+MODULE_PARM_DESC(max_user_entries, "Entries one uid without CAP_SYS_ADMIN may have registered in one IPC namespace at most (default 1024)");
 
 /*
  * Lower the byte limits the administrator did not set to what the machine
@@ -91,7 +94,13 @@ static void wms_limits_fit(void)
 						  user);
 }
 
-static struct wms_registry wms_registry;
+static struct wms_namespaces wms_namespaces;
+
+/* The registry of the kernel API: the initial IPC namespace's. */
+static struct wms_registry *wms_api_registry(void)
+{
+	return wms_namespaces_initial(&wms_namespaces);
+}
 
 /**
  * wms_add_mode() - find or create a WMS entry, with the mode of a new one
@@ -103,8 +112,9 @@ static struct wms_registry wms_registry;
  *	CAP_SYS_ADMIN
  * @created: set to whether this call created the entry; may be NULL
  *
- * A new entry is owned by root (uid 0, gid 0), and charged to the global
- * limits only, not to root's user quotas. Only kernel callers create
+ * The entry is in the initial IPC namespace's registry. A new entry is owned
+ * by root (uid 0, gid 0), and charged to the global limits only, not to
+ * root's user quotas. Only kernel callers create
  * names that begin with '.', so such an entry, once created, is the kernel's.
  * An existing entry is returned only if kernel code created it: one made
  * through /dev/wms is -EEXIST, whatever its name. The global limits apply to
@@ -126,7 +136,7 @@ struct wms_entry *wms_add_mode(const char *name, size_t size,
 	};
 
 	might_sleep();
-	return wms_registry_add(&wms_registry, name, size, flags, &owner,
+	return wms_registry_add(wms_api_registry(), name, size, flags, &owner,
 				created);
 }
 EXPORT_SYMBOL_GPL(wms_add_mode);
@@ -163,7 +173,7 @@ EXPORT_SYMBOL_GPL(wms_add);
  */
 struct wms_entry *wms_get(const char *name)
 {
-	return wms_registry_get(&wms_registry, name);
+	return wms_registry_get(wms_api_registry(), name);
 }
 EXPORT_SYMBOL_GPL(wms_get);
 
@@ -195,7 +205,7 @@ EXPORT_SYMBOL_GPL(wms_put);
 int wms_remove(const char *name)
 {
 	might_sleep();
-	return wms_registry_remove(&wms_registry, name);
+	return wms_registry_remove(wms_api_registry(), name);
 }
 EXPORT_SYMBOL_GPL(wms_remove);
 
@@ -211,7 +221,7 @@ EXPORT_SYMBOL_GPL(wms_remove);
  */
 bool wms_exists(const char *name)
 {
-	return wms_registry_exists(&wms_registry, name);
+	return wms_registry_exists(wms_api_registry(), name);
 }
 EXPORT_SYMBOL_GPL(wms_exists);
 
@@ -263,18 +273,22 @@ bool wms_is_kernel_entry(const struct wms_entry *entry)
 }
 EXPORT_SYMBOL_GPL(wms_is_kernel_entry);
 
+/* Registries of dead IPC namespaces are looked for once a second. */
+#define WMS_REAP_INTERVAL	HZ
+
 static int __init wms_init(void)
 {
 	int err;
 
 	wms_limits_fit();
-	err = wms_registry_init(&wms_registry, &wms_limits);
+	err = wms_namespaces_init(&wms_namespaces, &wms_limits, &wms_ipcns_ops,
+				  wms_ipcns_initial(), WMS_REAP_INTERVAL);
 	if (err)
 		return err;
-	err = wms_proc_register(&wms_registry);
+	err = wms_proc_register(&wms_namespaces);
 	if (err)
-		goto destroy;
-	err = wms_dev_register(&wms_registry);
+		goto exit_namespaces;
+	err = wms_dev_register(&wms_namespaces);
 	if (err)
 		goto unregister_proc;
 	wms_fault_init();
@@ -282,8 +296,8 @@ static int __init wms_init(void)
 
 unregister_proc:
 	wms_proc_unregister();
-destroy:
-	wms_registry_destroy(&wms_registry);
+exit_namespaces:
+	wms_namespaces_exit(&wms_namespaces);
 	return err;
 }
 
@@ -292,7 +306,7 @@ static void __exit wms_exit(void)
 	wms_fault_exit();
 	wms_dev_unregister();
 	wms_proc_unregister();
-	wms_registry_destroy(&wms_registry);
+	wms_namespaces_exit(&wms_namespaces);
 }
 
 module_init(wms_init);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /proc/driver/wms lists the entries like /proc/sysvipc/shm: a header line,
+ * /proc/driver/wms lists the entries of the registry of the opener's IPC
+ * namespace like /proc/sysvipc/shm: a header line,
  * then "name size uid gid mode attached" per entry in creation order, with
  * uid/gid in the reader's user namespace. Names may hold any byte but NUL
  * and '/', and the file reaches terminals: every byte outside printable
@@ -10,28 +11,37 @@
  * The walk uses the LIST cursor (the seq_file position is the next entry
  * id), so no lock is held between reads and every entry present for the
  * whole read is shown exactly once.
+ *
+ * /proc/driver/wms_namespaces is the admin's view of the registries, one a
+ * line: the IPC namespace's inode number (as in /proc/PID/ns/ipc), its
+ * registered entries and its charged bytes. As with ipcs, a reader sees its
+ * own namespace; only CAP_SYS_ADMIN (of the opener, in the initial user
+ * namespace) in the initial IPC namespace sees every registry.
  */
 
+#include <linux/capability.h>
+#include <linux/err.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <linux/uidgid.h>
+#include <linux/user_namespace.h>
 
 #include "compat.h"
+#include "ns.h"
 #include "proc.h"
 #include "registry.h"
 
-static struct wms_registry *wms_proc_registry(struct seq_file *m)
-{
-	return pde_data(file_inode(m->file));
-}
-
-/* Position 0 is the header; position p >= 1 is the first entry id >= p. */
+/*
+ * Position 0 is the header; position p >= 1 is the first entry id >= p. A
+ * namespace with no registry yet has no entries.
+ */
 static void *wms_proc_entry(struct seq_file *m, loff_t pos)
 {
+	struct wms_registry *reg = m->private;
 	struct wms_entry *entry;
 	u64 cursor = pos;
 
-	if (!wms_registry_list(wms_proc_registry(m), &cursor, &entry, 1))
+	if (!reg || !wms_registry_list(reg, &cursor, &entry, 1))
 		return NULL;
 	return entry;
 }
@@ -97,23 +107,87 @@ static const struct seq_operations wms_proc_ops = {
 	.show = wms_proc_show,
 };
 
-/**
- * wms_proc_register() - create /proc/driver/wms for a registry
- * @reg: the registry; must outlive the file
- *
- * Return: 0 or -ENOMEM.
- */
-int wms_proc_register(struct wms_registry *reg)
+/* The registry shown is the opener's namespace's, held until release. */
+static int wms_proc_open(struct inode *inode, struct file *file)
 {
-	if (!proc_create_seq_data("driver/wms", 0444, NULL, &wms_proc_ops, reg))
-		return -ENOMEM;
+	struct wms_registry *reg;
+	int err;
+
+	reg = wms_namespaces_current(pde_data(inode), false);
+	if (IS_ERR(reg))
+		return PTR_ERR(reg);
+	err = seq_open(file, &wms_proc_ops);
+	if (err) {
+		if (reg)
+			wms_registry_unref(reg);
+		return err;
+	}
+	((struct seq_file *)file->private_data)->private = reg;
+	return 0;
+}
+
+static int wms_proc_release(struct inode *inode, struct file *file)
+{
+	struct wms_registry *reg = ((struct seq_file *)file->private_data)->private;
+
+	if (reg)
+		wms_registry_unref(reg);
+	return seq_release(inode, file);
+}
+
+static const struct proc_ops wms_proc_fops = {
+	.proc_open = wms_proc_open,
+	.proc_read = seq_read,
+	.proc_lseek = seq_lseek,
+	.proc_release = wms_proc_release,
+};
+
+static void wms_proc_ns_line(void *arg, unsigned int id,
+			     struct wms_registry *reg)
+{
+	struct wms_registry_stats stats;
+
+	wms_registry_stats(reg, &stats);
+	seq_printf(arg, "%u %u %llu\n", id, stats.nr_entries,
+		   (unsigned long long)stats.total_bytes);
+}
+
+static int wms_proc_ns_show(struct seq_file *m, void *v)
+{
+	struct wms_namespaces *nss = m->private;
+	const void *key = nss->ops->current_key();
+	bool all = key == nss->initial->key &&
+		   file_ns_capable(m->file, &init_user_ns, CAP_SYS_ADMIN);
+
+	wms_namespaces_reap(nss);
+	seq_puts(m, "ipcns entries bytes\n");
+	wms_namespaces_walk(nss, all ? NULL : key, wms_proc_ns_line, m);
 	return 0;
 }
 
 /**
- * wms_proc_unregister() - remove /proc/driver/wms
+ * wms_proc_register() - create /proc/driver/wms and /proc/driver/wms_namespaces
+ * @nss: the registries; must outlive the files
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int wms_proc_register(struct wms_namespaces *nss)
+{
+	if (!proc_create_data("driver/wms", 0444, NULL, &wms_proc_fops, nss))
+		return -ENOMEM;
+	if (!proc_create_single_data("driver/wms_namespaces", 0444, NULL,
+				     wms_proc_ns_show, nss)) {
+		remove_proc_entry("driver/wms", NULL);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/**
+ * wms_proc_unregister() - remove the files of wms_proc_register()
  */
 void wms_proc_unregister(void)
 {
+	remove_proc_entry("driver/wms_namespaces", NULL);
 	remove_proc_entry("driver/wms", NULL);
 }

@@ -132,6 +132,25 @@ static bool wms_over_limit(u64 used, u64 size, u64 limit)
 	return used > limit || size > limit - used;
 }
 
+/*
+ * Charge @bytes to the pool (if @charge; else only check), or fail with
+ * -ENOSPC if its registries together would pass @limit. Called under a
+ * registry's acct_lock.
+ */
+static int wms_pool_charge(struct wms_pool *pool, u64 bytes, u64 limit,
+			   bool charge)
+{
+	int err = 0;
+
+	spin_lock(&pool->lock);
+	if (wms_over_limit(pool->total_bytes, bytes, limit))
+		err = -ENOSPC;
+	else if (charge)
+		pool->total_bytes += bytes;
+	spin_unlock(&pool->lock);
+	return err;
+}
+
 static struct wms_user *wms_user_find(struct wms_registry *reg, kuid_t uid)
 {
 	struct wms_user *user;
@@ -144,10 +163,11 @@ static struct wms_user *wms_user_find(struct wms_registry *reg, kuid_t uid)
 }
 
 /*
- * Charge @bytes and one entry to the registry and to @owner's uid, or fail
- * with -ENOSPC (a limit) or -ENOMEM. A kernel caller's entry is charged to
- * the registry alone: it is nobody's quota, root's included. Called under
- * reg->lock, so no other charge runs meanwhile; uncharges may.
+ * Charge @bytes and one entry to the registry, its pool and @owner's uid, or
+ * fail with -ENOSPC (a limit) or -ENOMEM. A kernel caller's entry is charged
+ * to the registry and the pool alone: it is nobody's quota, root's included.
+ * Called under reg->lock, so no other charge of this registry runs meanwhile;
+ * uncharges, and charges of other registries of the pool, may.
  */
 static int wms_charge(struct wms_registry *reg, const struct wms_owner *owner,
 		      u64 bytes)
@@ -160,17 +180,23 @@ static int wms_charge(struct wms_registry *reg, const struct wms_owner *owner,
 	for (;;) {
 		spin_lock(&reg->acct_lock);
 		user = owner->kernel ? NULL : wms_user_find(reg, owner->uid);
-		if (wms_over_limit(reg->total_bytes, bytes,
-				   READ_ONCE(limits->max_total_bytes)) ||
-		    (owner->quota &&
-		     (wms_over_limit(user ? user->bytes : 0, bytes,
-				     READ_ONCE(limits->max_user_bytes)) ||
-		      (user ? user->entries : 0) >=
-		      READ_ONCE(limits->max_user_entries)))) {
+		if (owner->quota &&
+		    (wms_over_limit(user ? user->bytes : 0, bytes,
+				    READ_ONCE(limits->max_user_bytes)) ||
+		     (user ? user->entries : 0) >=
+		     READ_ONCE(limits->max_user_entries))) {
 			err = -ENOSPC;
 			break;
 		}
-		if (user || fresh || owner->kernel)
+		/*
+		 * A full pool fails the add before a new uid's record is
+		 * allocated, and is checked again as it is charged: the other
+		 * registries of the pool charge it meanwhile.
+		 */
+		err = wms_pool_charge(reg->pool, bytes,
+				      READ_ONCE(limits->max_total_bytes),
+				      user || fresh || owner->kernel);
+		if (err || user || fresh || owner->kernel)
 			break;
 		spin_unlock(&reg->acct_lock);
 		if (wms_should_fail_alloc(sizeof(*fresh)))
@@ -211,6 +237,11 @@ static void wms_uncharge(struct wms_registry *reg, kuid_t uid, bool kernel,
 		return;
 	spin_lock(&reg->acct_lock);
 	reg->total_bytes -= bytes;
+	if (bytes) {
+		spin_lock(&reg->pool->lock);
+		reg->pool->total_bytes -= bytes;
+		spin_unlock(&reg->pool->lock);
+	}
 	if (!kernel)
 		user = wms_user_find(reg, uid);
 	if (!kernel && !WARN_ON_ONCE(!user)) {
@@ -270,11 +301,14 @@ static void wms_entry_release(struct kref *ref)
 {
 	struct wms_entry *entry = container_of(ref, struct wms_entry, ref);
 
-	wms_uncharge(entry->reg, entry->uid, entry->kernel,
+	struct wms_registry *reg = entry->reg;
+
+	wms_uncharge(reg, entry->uid, entry->kernel,
 		     wms_charge_size(entry->size), 0);
 	wms_data_free(entry->data);
 	/* RCU readers of the index may still be comparing its name. */
 	kfree_rcu(entry, rcu);
+	wms_registry_unref(reg);
 }
 
 /**
@@ -430,6 +464,7 @@ static struct wms_entry *wms_entry_create(struct wms_registry *reg,
 
 	kref_init(&entry->ref);
 	init_rwsem(&entry->data_lock);
+	wms_registry_ref(reg);
 	entry->reg = reg;
 	entry->size = size;
 	entry->id = reg->next_id;
@@ -458,15 +493,22 @@ static struct wms_entry *wms_entry_create(struct wms_registry *reg,
 	reg->nr_entries++;
 	reg->next_id++;
 	reg->adds++;
+	atomic_inc(&reg->pool->nr_entries);
+	atomic64_inc(&reg->pool->adds);
 	/* Only now: an add that fails after its charge leaves no peak. */
 	if (charge) {
 		spin_lock(&reg->acct_lock);
 		reg->peak_bytes = max(reg->peak_bytes, reg->total_bytes);
+		spin_lock(&reg->pool->lock);
+		reg->pool->peak_bytes = max(reg->pool->peak_bytes,
+					    reg->pool->total_bytes);
+		spin_unlock(&reg->pool->lock);
 		spin_unlock(&reg->acct_lock);
 	}
 	return entry;
 
 free_data:
+	wms_registry_unref(reg);
 	wms_data_free(entry->data);
 free_entry:
 	kfree(entry);
@@ -486,6 +528,7 @@ static const struct {
 	[WMS_FAIL_EFBIG] = { -EFBIG, "EFBIG" },
 	[WMS_FAIL_ENOSPC] = { -ENOSPC, "ENOSPC" },
 	[WMS_FAIL_ENOMEM] = { -ENOMEM, "ENOMEM" },
+	[WMS_FAIL_EIDRM] = { -EIDRM, "EIDRM" },
 };
 
 /**
@@ -506,6 +549,7 @@ static void wms_count_failure(struct wms_registry *reg, long err)
 	for (i = 0; i < WMS_NR_FAILURES; i++) {
 		if (wms_failures[i].err == err) {
 			atomic64_inc(&reg->failed[i]);
+			atomic64_inc(&reg->pool->failed[i]);
 			return;
 		}
 	}
@@ -527,7 +571,8 @@ static void wms_count_failure(struct wms_registry *reg, long err)
  * that user space cannot hand it an entry of its own.
  *
  * Return: a referenced entry, or ERR_PTR(-EINVAL, -ENAMETOOLONG, -EEXIST,
- * -EPERM, -EFBIG, -ENOSPC or -ENOMEM); a failure changes nothing.
+ * -EPERM, -EFBIG, -ENOSPC, -ENOMEM, or -EIDRM once the registry is retired);
+ * a failure changes nothing.
  */
 struct wms_entry *wms_registry_add(struct wms_registry *reg, const char *name,
 				   size_t size, unsigned int flags,
@@ -548,7 +593,9 @@ struct wms_entry *wms_registry_add(struct wms_registry *reg, const char *name,
 
 	mutex_lock(&reg->lock);
 	entry = rhashtable_lookup_fast(&reg->index, name, wms_index_params);
-	if (entry && ((flags & WMS_ADD_EXCL) ||
+	if (reg->retired) {
+		entry = ERR_PTR(-EIDRM);
+	} else if (entry && ((flags & WMS_ADD_EXCL) ||
 		      (owner->kernel && !entry->kernel))) {
 		entry = ERR_PTR(-EEXIST);
 	} else if (!entry && !owner->kernel && wms_name_reserved(name)) {
@@ -621,6 +668,8 @@ static void wms_unlink_locked(struct wms_registry *reg, struct wms_entry *entry)
 	entry->slot = WMS_NO_SLOT;
 	reg->nr_entries--;
 	reg->removes++;
+	atomic_dec(&reg->pool->nr_entries);
+	atomic64_inc(&reg->pool->removes);
 	wms_uncharge(reg, entry->uid, entry->kernel, 0, 1);
 	wms_slots_shrink(reg);
 }
@@ -765,15 +814,63 @@ unsigned int wms_registry_user_entries(struct wms_registry *reg, kuid_t uid)
 }
 
 /**
+ * wms_pool_init() - make an empty pool
+ * @pool: storage for the pool
+ */
+void wms_pool_init(struct wms_pool *pool)
+{
+	unsigned int i;
+
+	spin_lock_init(&pool->lock);
+	pool->total_bytes = 0;
+	pool->peak_bytes = 0;
+	atomic_set(&pool->nr_entries, 0);
+	atomic64_set(&pool->adds, 0);
+	atomic64_set(&pool->removes, 0);
+	for (i = 0; i < WMS_NR_FAILURES; i++)
+		atomic64_set(&pool->failed[i], 0);
+}
+
+/**
+ * wms_pool_stats() - read the counters of a pool's registries together
+ * @pool: the pool
+ * @stats: filled with the sums (@nr_slots and @capacity are 0)
+ *
+ * Each counter is read on its own: the set is not one snapshot.
+ */
+void wms_pool_stats(struct wms_pool *pool, struct wms_registry_stats *stats)
+{
+	unsigned int i;
+
+	memset(stats, 0, sizeof(*stats));
+	stats->nr_entries = atomic_read(&pool->nr_entries);
+	stats->adds = atomic64_read(&pool->adds);
+	stats->removes = atomic64_read(&pool->removes);
+	spin_lock(&pool->lock);
+	stats->total_bytes = pool->total_bytes;
+	stats->peak_bytes = pool->peak_bytes;
+	spin_unlock(&pool->lock);
+	for (i = 0; i < WMS_NR_FAILURES; i++)
+		stats->failed[i] = atomic64_read(&pool->failed[i]);
+}
+
+/**
  * wms_registry_init() - make an empty registry
  * @reg: storage for the registry
  * @limits: limits to apply; must outlive the registry
+ * @pool: the pool to charge bytes to; must outlive the registry
+ * @user_ns: the user namespace whose CAP_SYS_ADMIN overrides permissions
+ *	and quotas in the registry; a reference is taken
+ * @release: called with the last reference to free @reg; may be NULL
  *
- * The registry belongs to the caller's user namespace.
+ * The caller holds the one reference: it ends the registry with
+ * wms_registry_retire() and wms_registry_unref(), or wms_registry_destroy().
  *
  * Return: 0 or -ENOMEM.
  */
-int wms_registry_init(struct wms_registry *reg, const struct wms_limits *limits)
+int wms_registry_init(struct wms_registry *reg, const struct wms_limits *limits,
+		      struct wms_pool *pool, struct user_namespace *user_ns,
+		      void (*release)(struct wms_registry *reg))
 {
 	unsigned int i;
 	int err;
@@ -793,26 +890,72 @@ int wms_registry_init(struct wms_registry *reg, const struct wms_limits *limits)
 	for (i = 0; i < WMS_NR_FAILURES; i++)
 		atomic64_set(&reg->failed[i], 0);
 	reg->limits = limits;
+	reg->pool = pool;
+	reg->retired = false;
+	reg->release = release;
+	kref_init(&reg->ref);
 	err = rhashtable_init(&reg->index, &wms_index_params);
 	if (err)
 		return err;
-	reg->user_ns = get_user_ns(current_user_ns());
+	reg->user_ns = get_user_ns(user_ns);
 	return 0;
 }
 
 /**
- * wms_registry_destroy() - remove every entry and free the registry
+ * wms_registry_ref() - take another reference to a registry
+ * @reg: a registry the caller holds a reference to
+ */
+void wms_registry_ref(struct wms_registry *reg)
+{
+	kref_get(&reg->ref);
+}
+
+static void wms_registry_free(struct kref *ref)
+{
+	struct wms_registry *reg = container_of(ref, struct wms_registry, ref);
+
+	WARN_ONCE(reg->nr_entries || reg->total_bytes || !hash_empty(reg->users),
+		  "wms: registry freed with %u entries, %llu bytes\n",
+		  reg->nr_entries, reg->total_bytes);
+	kvfree(reg->slots);
+	rhashtable_destroy(&reg->index);
+	put_user_ns(reg->user_ns);
+	mutex_destroy(&reg->lock);
+	if (reg->release)
+		reg->release(reg);
+}
+
+/**
+ * wms_registry_unref() - drop a reference to a registry
  * @reg: the registry
  *
- * Every reference other than the registry's own must have been put: an
- * entry must not outlive the registry that accounts for it.
+ * The last reference frees it. Only a retired registry has no owner's
+ * reference, so its entries, which hold one each, are gone by then.
+ *
+ * Context: Process context; may sleep.
  */
-void wms_registry_destroy(struct wms_registry *reg)
+void wms_registry_unref(struct wms_registry *reg)
+{
+	kref_put(&reg->ref, wms_registry_free);
+}
+
+/**
+ * wms_registry_retire() - remove every entry and refuse new ones
+ * @reg: the registry
+ *
+ * As if every entry were removed: the memory of each lives until its last
+ * reference is put. Adds fail with -EIDRM from now on; lookups find nothing.
+ * The registry lives until its last reference is dropped.
+ *
+ * Context: Process context; may sleep.
+ */
+void wms_registry_retire(struct wms_registry *reg)
 {
 	struct wms_entry **slots;
 	unsigned int i, nr_slots;
 
 	mutex_lock(&reg->lock);
+	reg->retired = true;
 	slots = reg->slots;
 	nr_slots = reg->nr_slots;
 	for (i = 0; i < nr_slots; i++) {
@@ -821,6 +964,9 @@ void wms_registry_destroy(struct wms_registry *reg)
 		rhashtable_remove_fast(&reg->index, &slots[i]->node,
 				       wms_index_params);
 		slots[i]->slot = WMS_NO_SLOT;
+		reg->removes++;
+		atomic_dec(&reg->pool->nr_entries);
+		atomic64_inc(&reg->pool->removes);
 		wms_uncharge(reg, slots[i]->uid, slots[i]->kernel, 0, 1);
 	}
 	reg->slots = NULL;
@@ -832,9 +978,19 @@ void wms_registry_destroy(struct wms_registry *reg)
 	for (i = 0; i < nr_slots; i++)
 		wms_entry_put(slots[i]);
 	kvfree(slots);
-	rhashtable_destroy(&reg->index);
-	put_user_ns(reg->user_ns);
-	WARN_ONCE(reg->total_bytes || !hash_empty(reg->users),
-		  "wms: %llu bytes still referenced\n", reg->total_bytes);
-	mutex_destroy(&reg->lock);
+}
+
+/**
+ * wms_registry_destroy() - retire a registry and drop the owner's reference
+ * @reg: the registry, with no release function
+ *
+ * For an owner that expects the registry to be gone at once: every reference
+ * other than its own must have been put (an entry must not outlive the
+ * registry that accounts for it). One that is not trips a warning.
+ */
+void wms_registry_destroy(struct wms_registry *reg)
+{
+	wms_registry_retire(reg);
+	WARN_ONCE(!kref_put(&reg->ref, wms_registry_free),
+		  "wms: registry still referenced at destroy\n");
 }

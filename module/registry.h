@@ -2,10 +2,11 @@
 /*
  * The wms registry: named, reference-counted blocks of kernel memory.
  *
- * A registry is an object so that the module owns one and every test can make
- * its own. It knows nothing of the character device or the uapi structs:
- * callers pass who creates an entry (struct wms_owner) and the limits to
- * apply (struct wms_limits), and get entries back.
+ * A registry is an object so that the module can own one per namespace and
+ * every test can make its own. It knows nothing of the character device, the
+ * uapi structs or namespaces: callers pass who creates an entry (struct
+ * wms_owner), the limits to apply (struct wms_limits) and the pool the
+ * registry shares with others (struct wms_pool), and get entries back.
  */
 #ifndef _WMS_REGISTRY_H
 #define _WMS_REGISTRY_H
@@ -24,7 +25,8 @@
  * struct wms_limits - limits a registry enforces when it creates an entry
  * @max_entries: entries in the registry at most
  * @max_entry_size: bytes of data in one entry at most
- * @max_total_bytes: bytes of data of all entries not yet freed at most
+ * @max_total_bytes: bytes of data of all entries not yet freed at most, over
+ *	all the registries of a pool
  * @max_user_bytes: bytes of data one uid may own at most (see wms_owner.quota)
  * @max_user_entries: entries one uid may have registered at most (likewise)
  *
@@ -64,7 +66,8 @@ struct wms_owner {
  * @node: link in the registry's name index while the entry is registered
  * @ref: references; the registry holds one while the entry is registered
  * @data_lock: makes each read and write of @data atomic against the others
- * @reg: the registry that made the entry (for uncharging its bytes)
+ * @reg: the registry that made the entry (for uncharging its bytes); the
+ *	entry holds a reference to it until it is freed
  * @data: zero-filled memory of @size bytes, a page or vmalloc'ed (NULL if
  *	the size is 0)
  * @size: bytes of @data, fixed at creation
@@ -119,7 +122,32 @@ enum wms_add_failure {
 	WMS_FAIL_EFBIG,
 	WMS_FAIL_ENOSPC,
 	WMS_FAIL_ENOMEM,
+	WMS_FAIL_EIDRM,
 	WMS_NR_FAILURES
+};
+
+/**
+ * struct wms_pool - what the registries of one owner share
+ * @lock: guards @total_bytes and @peak_bytes (taken inside a registry's
+ *	acct_lock)
+ * @total_bytes: bytes charged for the entries of all registries not yet
+ *	freed: what max_total_bytes bounds
+ * @peak_bytes: the highest @total_bytes has been
+ * @nr_entries: registered entries of all registries
+ * @adds: entries created in all registries
+ * @removes: entries removed from all registries
+ * @failed: adds refused in all registries, by enum wms_add_failure
+ *
+ * Initialise with wms_pool_init(); it must outlive its registries.
+ */
+struct wms_pool {
+	spinlock_t lock;		/* guards total_bytes and peak_bytes */
+	u64 total_bytes;
+	u64 peak_bytes;
+	atomic_t nr_entries;
+	atomic64_t adds;
+	atomic64_t removes;
+	atomic64_t failed[WMS_NR_FAILURES];
 };
 
 /**
@@ -132,8 +160,14 @@ enum wms_add_failure {
  * @nr_entries: registered entries (non-NULL slots)
  * @next_id: id of the next entry created
  * @limits: limits applied when an entry is created
- * @user_ns: the user namespace the registry was made in: capabilities that
- *	override permissions and quotas are checked against it
+ * @pool: the pool the registry charges its bytes to, with other registries
+ * @user_ns: the user namespace capabilities that override permissions and
+ *	quotas are checked against
+ * @ref: references: the owner's, one per entry not yet freed, and whatever
+ *	the owner's users take (an open file, say)
+ * @release: called with the last reference, after the registry is torn down,
+ *	to free its storage; may be NULL
+ * @retired: set (under @lock) by wms_registry_retire(): no more adds
  * @acct_lock: guards @total_bytes and @users (taken inside @lock, and alone
  *	when the last reference of an entry goes)
  * @total_bytes: bytes charged for all entries not yet freed
@@ -152,7 +186,11 @@ struct wms_registry {
 	unsigned int nr_entries;
 	u64 next_id;
 	const struct wms_limits *limits;
+	struct wms_pool *pool;
 	struct user_namespace *user_ns;
+	struct kref ref;
+	void (*release)(struct wms_registry *reg);
+	bool retired;
 	spinlock_t acct_lock;		/* guards total_bytes and users */
 	u64 total_bytes;
 	u64 peak_bytes;
@@ -189,7 +227,15 @@ int wms_name_check(const char *name);
 bool wms_name_reserved(const char *name);
 u64 wms_charge_size(u64 size);
 
-int wms_registry_init(struct wms_registry *reg, const struct wms_limits *limits);
+void wms_pool_init(struct wms_pool *pool);
+void wms_pool_stats(struct wms_pool *pool, struct wms_registry_stats *stats);
+
+int wms_registry_init(struct wms_registry *reg, const struct wms_limits *limits,
+		      struct wms_pool *pool, struct user_namespace *user_ns,
+		      void (*release)(struct wms_registry *reg));
+void wms_registry_ref(struct wms_registry *reg);
+void wms_registry_unref(struct wms_registry *reg);
+void wms_registry_retire(struct wms_registry *reg);
 void wms_registry_destroy(struct wms_registry *reg);
 
 struct wms_entry *wms_registry_add(struct wms_registry *reg, const char *name,

@@ -988,7 +988,7 @@ static int cmd_stats(const struct cmd *c, int argc, char **argv)
 		"max_user_entries",
 	};
 	static const char * const counters[] = {
-		"entries", "bytes", "peak_bytes", "adds", "removes",
+		"entries", "bytes", "peak_bytes", "adds", "removes", "registries",
 	};
 	char path[512], key[300];
 	size_t i, nr = 0, cap = 0;

@@ -795,7 +795,7 @@ fi
 # ---------------------------------------------------------------------------
 # stats
 
-STAT_KEYS="max_entries max_entry_size max_total_bytes max_user_bytes max_user_entries entries bytes peak_bytes adds removes"
+STAT_KEYS="max_entries max_entry_size max_total_bytes max_user_bytes max_user_entries entries bytes peak_bytes adds removes registries"
 
 stats() {
 	"$WMSCTL" stats >"$T/stats" 2>"$T/stats.err"
@@ -834,7 +834,7 @@ bad=""
 for k in max_entries max_entry_size max_total_bytes max_user_bytes max_user_entries; do
 	[ "$(stat_value $k)" = "$(cat "$PARAMS/$k" 2>/dev/null)" ] || bad="$bad $k"
 done
-for k in entries bytes peak_bytes adds removes; do
+for k in entries bytes peak_bytes adds removes registries; do
 	[ "$(stat_value $k)" = "$(cat "/sys/class/misc/wms/$k" 2>/dev/null)" ] || bad="$bad $k"
 done
 if [ -z "$bad" ]; then

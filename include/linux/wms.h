@@ -2,6 +2,9 @@
 /*
  * wms: the in-kernel API of the named kernel-memory registry.
  *
+ * It acts on the registry of the initial IPC namespace, whoever calls it:
+ * entries of other IPC namespaces (containers) are out of its reach.
+ *
  * Kernel callers are trusted: no permission checks and no per-user quota
  * apply to them, only the module's global limits. Every reference returned
  * by wms_add(), wms_add_mode() or wms_get() must be released with wms_put();

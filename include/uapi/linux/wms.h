@@ -72,7 +72,7 @@ struct wms_list {
 	__u64	entries;	/* user pointer to struct wms_list_entry[count] */
 	__u32	count;		/* in: capacity (> 0); out: entries filled, 0 = done */
 	__u32	reserved0;
-	__u64	total;		/* out: entries in the registry now */
+	__u64	total;		/* out: entries in the file's registry now */
 	__u64	reserved[2];
 };
 
