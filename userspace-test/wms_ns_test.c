@@ -648,6 +648,9 @@ static int kid_start_fn(struct kid *k, int how, pid_t join,
 		    (msg_send(sv[1], &c, 1, -1) || msg_recv(sv[1], &c, 1, NULL, WAIT_S * 1000) ||
 		     setgroups(0, NULL) || setresgid(0, 0, 0) || setresuid(0, 0, 0)))
 			_exit(9);
+		/* In its namespaces now: the test may look at them. */
+		if (msg_send(sv[1], "r", 1, -1))
+			_exit(10);
 		(fn ? fn : kid_serve)(sv[1], arg);
 		_exit(0);
 	}
@@ -666,9 +669,10 @@ static int kid_start_fn(struct kid *k, int how, pid_t join,
 		snprintf(path, sizeof(path), "/proc/%d/gid_map", k->pid);
 		r = r ?: write_file(path, map);
 		r = r ?: msg_send(k->sock, &c, 1, -1);
-		if (r)
-			diag("kid %d: the id maps: %s", k->pid, errname(r));
 	}
+	r = r ?: msg_recv(k->sock, &c, 1, NULL, WAIT_S * 1000);
+	if (r)
+		diag("kid %d did not get into its namespaces: %s", k->pid, errname(r));
 	return r;
 }
 
@@ -677,7 +681,7 @@ static void kid_nobody(int sock, void *arg)
 {
 	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
 	    setresuid(NOBODY, NOBODY, NOBODY))
-		_exit(10);
+		_exit(11);
 	kid_serve(sock, arg);
 }
 
