@@ -18,12 +18,23 @@
 #include "../module/registry.h"
 #include "wms_kunit.h"
 
-/* A namespace of the test's: its key is its address. */
+/*
+ * A namespace of the test's: its key is its address. A namespace that dies
+ * and one born later at the same address are told apart by @gen, as the
+ * real pin (a mount of the namespace's own) tells them apart.
+ */
 struct fake_ns {
 	bool dead;
 	bool refuse_pin;
-	int pins;
+	unsigned int gen;
+	atomic_t pins;
 	unsigned int id;
+};
+
+/* What fake_pin() takes: the namespace and the generation it pinned. */
+struct fake_pin {
+	struct fake_ns *ns;
+	unsigned int gen;
 };
 
 struct ns_test_ctx {
@@ -45,21 +56,39 @@ static const void *fake_current_key(void)
 static void *fake_pin(const void *key)
 {
 	struct fake_ns *ns = (struct fake_ns *)key;
+	struct fake_pin *pin;
 
 	if (ns->refuse_pin)
 		return ERR_PTR(-EOPNOTSUPP);
-	ns->pins++;
-	return ns;
+	pin = kzalloc(sizeof(*pin), GFP_KERNEL);
+	if (!pin)
+		return ERR_PTR(-ENOMEM);
+	pin->ns = ns;
+	pin->gen = READ_ONCE(ns->gen);
+	atomic_inc(&ns->pins);
+	return pin;
 }
 
-static void fake_unpin(void *pin)
+static void fake_unpin(void *p)
 {
-	((struct fake_ns *)pin)->pins--;
+	struct fake_pin *pin = p;
+
+	atomic_dec(&pin->ns->pins);
+	kfree(pin);
 }
 
-static bool fake_dead(const void *key, void *pin)
+/* Dead: marked so, or a later namespace now has the address. */
+static bool fake_dead(const void *key, void *p)
 {
-	return READ_ONCE(((struct fake_ns *)pin)->dead);
+	struct fake_pin *pin = p;
+
+	return READ_ONCE(pin->ns->dead) || READ_ONCE(pin->ns->gen) != pin->gen;
+}
+
+/* The namespace at @ns dies and a new one is born at its address. */
+static void fake_reborn(struct fake_ns *ns)
+{
+	WRITE_ONCE(ns->gen, ns->gen + 1);
 }
 
 static struct user_namespace *fake_user_ns(const void *key)
@@ -86,6 +115,7 @@ static int ns_test_init(struct kunit *test)
 {
 	struct ns_test_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 	unsigned int i;
+	int err;
 
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	ctx->limits.max_entries = 4;
@@ -98,11 +128,12 @@ static int ns_test_init(struct kunit *test)
 		ctx->ns[i].id = 101 + i;
 	ctx->current_ns = &ctx->initial;
 	ns_ctx = ctx;
-	KUNIT_ASSERT_EQ(test, wms_namespaces_init(&ctx->nss, &ctx->limits,
-						  &fake_ops, &ctx->initial, 0),
-			0);
-	test->priv = ctx;
-	return 0;
+	err = wms_namespaces_init(&ctx->nss, &ctx->limits, &fake_ops,
+				  &ctx->initial, 0);
+	/* ns_test_exit() ends only a table that was made. */
+	if (!err)
+		test->priv = ctx;
+	return err;
 }
 
 static void ns_test_exit(struct kunit *test)
@@ -110,10 +141,12 @@ static void ns_test_exit(struct kunit *test)
 	struct ns_test_ctx *ctx = test->priv;
 	unsigned int i;
 
+	if (!ctx)
+		return;
 	wms_namespaces_exit(&ctx->nss);
 	/* Every pin taken was released. */
 	for (i = 0; i < ARRAY_SIZE(ctx->ns); i++)
-		KUNIT_EXPECT_EQ(test, ctx->ns[i].pins, 0);
+		KUNIT_EXPECT_EQ(test, atomic_read(&ctx->ns[i].pins), 0);
 	ns_ctx = NULL;
 }
 
@@ -164,12 +197,12 @@ static void wms_ns_one_per_key(struct kunit *test)
 	b = wms_namespaces_get(&ctx->nss, &ctx->ns[1], true);
 	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(b));
 	KUNIT_EXPECT_PTR_NE(test, a, b);
-	KUNIT_EXPECT_EQ(test, ctx->ns[0].pins, 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->ns[0].pins), 1);
 
 	ctx->current_ns = &ctx->initial;
 	init = wms_namespaces_current(&ctx->nss, false);
 	KUNIT_EXPECT_PTR_EQ(test, init, wms_namespaces_initial(&ctx->nss));
-	KUNIT_EXPECT_EQ(test, ctx->initial.pins, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->initial.pins), 0);
 	KUNIT_EXPECT_EQ(test, wms_namespaces_reap(&ctx->nss), 3);
 
 	wms_registry_unref(init);
@@ -225,7 +258,7 @@ static void wms_ns_death_retires(struct kunit *test)
 
 	WRITE_ONCE(ctx->ns[0].dead, true);
 	KUNIT_EXPECT_EQ(test, wms_namespaces_reap(&ctx->nss), 1);
-	KUNIT_EXPECT_EQ(test, ctx->ns[0].pins, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->ns[0].pins), 0);
 	KUNIT_EXPECT_EQ(test, pool_stats(ctx).nr_entries, 0);
 	/* "dropped" is freed; "held" lives on with its data and charge. */
 	KUNIT_EXPECT_EQ(test, pool_stats(ctx).total_bytes, PAGE_SIZE);
@@ -240,36 +273,98 @@ static void wms_ns_death_retires(struct kunit *test)
 	wms_entry_put(held);
 	KUNIT_EXPECT_EQ(test, pool_stats(ctx).total_bytes, 0);
 	/* The test's reference is the registry's last: this frees it. */
+	KUNIT_EXPECT_EQ(test, kref_read(&a->ref), 1);
 	wms_registry_unref(a);
 }
 
 /*
  * A key whose namespace died and whose address a new namespace now has
- * (the reaper has not run yet) gets a new, empty registry, not the dead
- * one's entries.
+ * (the reaper has not run yet): the new namespace's first open gets a new,
+ * empty registry in that one call, and the dead one is retired, not handed
+ * over with its entries.
  */
 static void wms_ns_key_reused(struct kunit *test)
 {
 	struct ns_test_ctx *ctx = test->priv;
 	struct wms_registry *old, *fresh;
+	struct wms_entry *kept;
 
 	old = wms_namespaces_get(&ctx->nss, &ctx->ns[0], true);
 	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(old));
 	wms_entry_put(ns_add(test, old, "old-secret", 8));
-	wms_registry_unref(old);
+	kept = ns_add(test, old, "old-kept", 8);
 
-	/* It dies; a new namespace is born at the same address. */
-	WRITE_ONCE(ctx->ns[0].dead, true);
-	KUNIT_EXPECT_NULL(test, wms_namespaces_get(&ctx->nss, &ctx->ns[0],
-						   false));
-	KUNIT_EXPECT_EQ(test, ctx->ns[0].pins, 0);
-	WRITE_ONCE(ctx->ns[0].dead, false);
+	fake_reborn(&ctx->ns[0]);
 	fresh = wms_namespaces_get(&ctx->nss, &ctx->ns[0], true);
 	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(fresh));
+	KUNIT_EXPECT_PTR_NE(test, fresh, old);
 	KUNIT_EXPECT_FALSE(test, wms_registry_exists(fresh, "old-secret"));
+	KUNIT_EXPECT_FALSE(test, wms_registry_exists(old, "old-kept"));
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->ns[0].pins), 1);
 	KUNIT_EXPECT_EQ(test, pool_stats(ctx).nr_entries, 0);
 	KUNIT_EXPECT_EQ(test, wms_namespaces_reap(&ctx->nss), 2);
+	/* The old file still works on its retired registry. */
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(wms_registry_add(old, "x", 1, 0,
+							       &wms_test_root,
+							       NULL)),
+			-EIDRM);
+	wms_entry_put(kept);
+	wms_registry_unref(old);
 	wms_registry_unref(fresh);
+}
+
+/*
+ * A uid's quotas with host_quota count what it has in every registry: a
+ * fresh registry (a fresh namespace, where its owner may be CAP_SYS_ADMIN)
+ * gives it no fresh quota. Without host_quota, only the registry's own
+ * limits apply.
+ */
+static void wms_ns_host_quota(struct kunit *test)
+{
+	struct ns_test_ctx *ctx = test->priv;
+	struct wms_owner owner = {
+		.uid = KUIDT_INIT(4242), .gid = KGIDT_INIT(4242),
+		.mode = 0600, .quota = false, .host_quota = true,
+	};
+	struct wms_registry *reg[3];
+	struct wms_entry *entry;
+	char name[8];
+	int i;
+
+	ctx->limits.max_user_entries = 3;
+	for (i = 0; i < 3; i++) {
+		reg[i] = wms_namespaces_get(&ctx->nss, &ctx->ns[i], true);
+		KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(reg[i]));
+	}
+	for (i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "q%d", i);
+		entry = wms_registry_add(reg[i % 2], name, 0, 0, &owner, NULL);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(entry));
+		wms_entry_put(entry);
+	}
+	entry = wms_registry_add(reg[2], "q3", 0, 0, &owner, NULL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(entry), -ENOSPC);
+	/* The host's admin: no quota over the registries. */
+	owner.host_quota = false;
+	entry = wms_registry_add(reg[2], "q3", 0, 0, &owner, NULL);
+	KUNIT_EXPECT_FALSE(test, IS_ERR(entry));
+	if (!IS_ERR(entry))
+		wms_entry_put(entry);
+	/*
+	 * That entry counts too (as it would per registry): the uid has 4.
+	 * Removing two, in two registries, leaves room for one more.
+	 */
+	owner.host_quota = true;
+	KUNIT_EXPECT_EQ(test, wms_registry_remove(reg[0], "q0"), 0);
+	entry = wms_registry_add(reg[1], "q4", 0, 0, &owner, NULL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(entry), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, wms_registry_remove(reg[2], "q3"), 0);
+	entry = wms_registry_add(reg[1], "q4", 0, 0, &owner, NULL);
+	KUNIT_EXPECT_FALSE(test, IS_ERR(entry));
+	if (!IS_ERR(entry))
+		wms_entry_put(entry);
+	for (i = 0; i < 3; i++)
+		wms_registry_unref(reg[i]);
 }
 
 /*
@@ -343,7 +438,7 @@ static void wms_ns_exit_with_references(struct kunit *test)
 	wms_entry_put(ns_add(test, wms_namespaces_initial(&ctx->nss), "i", 1));
 
 	wms_namespaces_exit(&ctx->nss);
-	KUNIT_EXPECT_EQ(test, ctx->ns[0].pins, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->ns[0].pins), 0);
 	KUNIT_EXPECT_EQ(test, pool_stats(ctx).nr_entries, 0);
 	KUNIT_EXPECT_EQ(test, pool_stats(ctx).total_bytes, PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(wms_registry_add(a, "x", 1, 0,
@@ -376,9 +471,9 @@ static void wms_ns_reaper_runs(struct kunit *test)
 	wms_registry_unref(a);
 	WRITE_ONCE(ctx->ns[0].dead, true);
 	/* Without calling wms_namespaces_reap(): the pin goes when it runs. */
-	for (i = 0; i < 100 && READ_ONCE(ctx->ns[0].pins); i++)
+	for (i = 0; i < 100 && atomic_read(&ctx->ns[0].pins); i++)
 		msleep(20);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(ctx->ns[0].pins), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->ns[0].pins), 0);
 	KUNIT_EXPECT_EQ(test, pool_stats(ctx).total_bytes, 0);
 }
 
@@ -387,6 +482,7 @@ static struct kunit_case wms_ns_test_cases[] = {
 	KUNIT_CASE(wms_ns_names_apart),
 	KUNIT_CASE(wms_ns_death_retires),
 	KUNIT_CASE(wms_ns_key_reused),
+	KUNIT_CASE(wms_ns_host_quota),
 	KUNIT_CASE(wms_ns_limits),
 	KUNIT_CASE(wms_ns_pin_refused),
 	KUNIT_CASE(wms_ns_exit_with_references),

@@ -18,6 +18,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/user_namespace.h>
 #include <linux/wms.h>
 
 #include "access.h"
@@ -131,6 +132,12 @@ static long wms_ioc_add(struct wms_registry *reg, struct wms_add __user *uarg)
 	owner.gid = current_fsgid();
 	owner.mode = (add.mode & 0777) ?: 0600;
 	owner.quota = !ns_capable_noaudit(reg->user_ns, CAP_SYS_ADMIN);
+	/*
+	 * Anyone can make a user namespace, and with it an IPC namespace and
+	 * a registry in which it has CAP_SYS_ADMIN: only the host's admin
+	 * escapes the quotas over all registries together.
+	 */
+	owner.host_quota = !ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN);
 	owner.kernel = false;
 	entry = wms_registry_add(reg, add.name, min_t(u64, add.size, SIZE_MAX),
 				 add.flags, &owner, &created);

@@ -132,6 +132,7 @@ struct wms_entry *wms_add_mode(const char *name, size_t size,
 		.gid = GLOBAL_ROOT_GID,
 		.mode = mode & 0777,
 		.quota = false,
+		.host_quota = false,
 		.kernel = true,
 	};
 

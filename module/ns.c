@@ -61,13 +61,32 @@ static void wms_ns_retire(struct wms_namespaces *nss, struct wms_ns *ns)
 		nss->ops->unpin(pin);
 }
 
-/* Take @ns out of the table and retire it; under nss->lock. */
-static void wms_ns_remove(struct wms_namespaces *nss, struct wms_ns *ns)
+/*
+ * Take @ns out of the table onto @dead, for the caller to retire once it
+ * has dropped nss->lock: retiring frees every entry (up to max_entries
+ * vfree()s) and may unmount, and open() of every namespace, which runs
+ * under the misc device mutex, waits for nss->lock.
+ */
+static void wms_ns_unhash(struct wms_namespaces *nss, struct wms_ns *ns,
+			  struct hlist_head *dead)
 {
 	lockdep_assert_held(&nss->lock);
 	hash_del(&ns->node);
 	nss->nr--;
-	wms_ns_retire(nss, ns);
+	hlist_add_head(&ns->node, dead);
+}
+
+/* Retire what wms_ns_unhash() put on @dead. */
+static void wms_ns_retire_all(struct wms_namespaces *nss,
+			      struct hlist_head *dead)
+{
+	struct hlist_node *tmp;
+	struct wms_ns *ns;
+
+	hlist_for_each_entry_safe(ns, tmp, dead, node) {
+		hlist_del(&ns->node);
+		wms_ns_retire(nss, ns);
+	}
 }
 
 static void wms_namespaces_reaper(struct work_struct *work)
@@ -125,6 +144,7 @@ int wms_namespaces_init(struct wms_namespaces *nss,
  */
 void wms_namespaces_exit(struct wms_namespaces *nss)
 {
+	HLIST_HEAD(dead);
 	struct hlist_node *tmp;
 	struct wms_ns *ns;
 	unsigned int bkt;
@@ -132,16 +152,21 @@ void wms_namespaces_exit(struct wms_namespaces *nss)
 	cancel_delayed_work_sync(&nss->reaper);
 	mutex_lock(&nss->lock);
 	hash_for_each_safe(nss->table, bkt, tmp, ns, node)
-		wms_ns_remove(nss, ns);
+		wms_ns_unhash(nss, ns, &dead);
 	mutex_unlock(&nss->lock);
+	wms_ns_retire_all(nss, &dead);
 	wms_ns_retire(nss, nss->initial);
 	nss->initial = NULL;
 	nss->nr = 0;
 	mutex_destroy(&nss->lock);
 }
 
-/* The live registry of @key in the table, or NULL; under nss->lock. */
-static struct wms_ns *wms_ns_find(struct wms_namespaces *nss, const void *key)
+/*
+ * The live registry of @key in the table, or NULL; under nss->lock. A dead
+ * one found under the key goes onto @dead.
+ */
+static struct wms_ns *wms_ns_find(struct wms_namespaces *nss, const void *key,
+				  struct hlist_head *dead)
 {
 	struct wms_ns *ns;
 
@@ -154,7 +179,7 @@ static struct wms_ns *wms_ns_find(struct wms_namespaces *nss, const void *key)
 		 * key is an earlier namespace's, not yet reaped.
 		 */
 		if (nss->ops->dead(ns->key, ns->pin)) {
-			wms_ns_remove(nss, ns);
+			wms_ns_unhash(nss, ns, dead);
 			return NULL;
 		}
 		return ns;
@@ -202,6 +227,7 @@ static struct wms_ns *wms_ns_create(struct wms_namespaces *nss,
 struct wms_registry *wms_namespaces_get(struct wms_namespaces *nss,
 					const void *key, bool create)
 {
+	HLIST_HEAD(dead);
 	struct wms_ns *ns;
 
 	if (key == nss->initial->key) {
@@ -209,12 +235,13 @@ struct wms_registry *wms_namespaces_get(struct wms_namespaces *nss,
 		return &nss->initial->reg;
 	}
 	mutex_lock(&nss->lock);
-	ns = wms_ns_find(nss, key);
+	ns = wms_ns_find(nss, key, &dead);
 	if (!ns && create)
 		ns = wms_ns_create(nss, key);
 	if (!IS_ERR_OR_NULL(ns))
 		wms_registry_ref(&ns->reg);
 	mutex_unlock(&nss->lock);
+	wms_ns_retire_all(nss, &dead);
 	if (IS_ERR_OR_NULL(ns))
 		return ERR_CAST(ns);
 	return &ns->reg;
@@ -243,6 +270,7 @@ struct wms_registry *wms_namespaces_current(struct wms_namespaces *nss,
  */
 unsigned int wms_namespaces_reap(struct wms_namespaces *nss)
 {
+	HLIST_HEAD(dead);
 	struct hlist_node *tmp;
 	struct wms_ns *ns;
 	unsigned int bkt, nr;
@@ -250,22 +278,25 @@ unsigned int wms_namespaces_reap(struct wms_namespaces *nss)
 	mutex_lock(&nss->lock);
 	hash_for_each_safe(nss->table, bkt, tmp, ns, node)
 		if (nss->ops->dead(ns->key, ns->pin))
-			wms_ns_remove(nss, ns);
+			wms_ns_unhash(nss, ns, &dead);
 	nr = nss->nr;
 	mutex_unlock(&nss->lock);
+	wms_ns_retire_all(nss, &dead);
 	return nr;
 }
 
 /**
  * wms_namespaces_walk() - call a function on registries of the table
  * @nss: the table
- * @only: the key of the one namespace to show, or NULL for all (the initial
- *	one first, the others in no particular order)
+ * @only: the one registry to show (if it is still in the table), or NULL
+ *	for all (the initial one first, the others in no particular order)
  * @fn: called with @arg, the namespace's id and its registry, under the
- *	table's mutex (it may take the registry's locks)
+ *	table's mutex: it must not sleep for long, nor take a registry's mutex
+ *	(an add may hold it across a large allocation)
  * @arg: passed to @fn
  */
-void wms_namespaces_walk(struct wms_namespaces *nss, const void *only,
+void wms_namespaces_walk(struct wms_namespaces *nss,
+			 const struct wms_registry *only,
 			 void (*fn)(void *arg, unsigned int id,
 				    struct wms_registry *reg),
 			 void *arg)
@@ -274,10 +305,10 @@ void wms_namespaces_walk(struct wms_namespaces *nss, const void *only,
 	unsigned int bkt;
 
 	mutex_lock(&nss->lock);
-	if (!only || only == nss->initial->key)
+	if (!only || only == &nss->initial->reg)
 		fn(arg, nss->initial->id, &nss->initial->reg);
 	hash_for_each(nss->table, bkt, ns, node)
-		if (!only || only == ns->key)
+		if (!only || only == &ns->reg)
 			fn(arg, ns->id, &ns->reg);
 	mutex_unlock(&nss->lock);
 }

@@ -90,7 +90,8 @@ struct wms_registry *wms_namespaces_get(struct wms_namespaces *nss,
 struct wms_registry *wms_namespaces_current(struct wms_namespaces *nss,
 					    bool create);
 unsigned int wms_namespaces_reap(struct wms_namespaces *nss);
-void wms_namespaces_walk(struct wms_namespaces *nss, const void *only,
+void wms_namespaces_walk(struct wms_namespaces *nss,
+			 const struct wms_registry *only,
 			 void (*fn)(void *arg, unsigned int id,
 				    struct wms_registry *reg),
 			 void *arg);

@@ -15,14 +15,16 @@
  * /proc/driver/wms_namespaces is the admin's view of the registries, one a
  * line: the IPC namespace's inode number (as in /proc/PID/ns/ipc), its
  * registered entries and its charged bytes. As with ipcs, a reader sees its
- * own namespace; only CAP_SYS_ADMIN (of the opener, in the initial user
- * namespace) in the initial IPC namespace sees every registry.
+ * own namespace; only an opener in the initial IPC namespace with
+ * CAP_SYS_ADMIN in the initial user namespace sees every registry. Both
+ * files show what their opener may see, whoever reads them later.
  */
 
 #include <linux/capability.h>
 #include <linux/err.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
 #include <linux/uidgid.h>
 #include <linux/user_namespace.h>
 
@@ -142,28 +144,82 @@ static const struct proc_ops wms_proc_fops = {
 	.proc_release = wms_proc_release,
 };
 
+/*
+ * What a reader of /proc/driver/wms_namespaces sees, decided at open() by
+ * its opener, as /proc/driver/wms is: every registry, or only the one of
+ * the opener's namespace (none if it has no registry).
+ */
+struct wms_proc_ns {
+	struct wms_namespaces *nss;
+	struct wms_registry *reg;
+	bool all;
+};
+
 static void wms_proc_ns_line(void *arg, unsigned int id,
 			     struct wms_registry *reg)
 {
-	struct wms_registry_stats stats;
+	unsigned int nr_entries;
+	u64 bytes;
 
-	wms_registry_stats(reg, &stats);
-	seq_printf(arg, "%u %u %llu\n", id, stats.nr_entries,
-		   (unsigned long long)stats.total_bytes);
+	wms_registry_usage(reg, &nr_entries, &bytes);
+	seq_printf(arg, "%u %u %llu\n", id, nr_entries,
+		   (unsigned long long)bytes);
 }
 
 static int wms_proc_ns_show(struct seq_file *m, void *v)
 {
-	struct wms_namespaces *nss = m->private;
-	const void *key = nss->ops->current_key();
-	bool all = key == nss->initial->key &&
-		   file_ns_capable(m->file, &init_user_ns, CAP_SYS_ADMIN);
+	struct wms_proc_ns *pns = m->private;
 
-	wms_namespaces_reap(nss);
+	wms_namespaces_reap(pns->nss);
 	seq_puts(m, "ipcns entries bytes\n");
-	wms_namespaces_walk(nss, all ? NULL : key, wms_proc_ns_line, m);
+	if (pns->all || pns->reg)
+		wms_namespaces_walk(pns->nss, pns->all ? NULL : pns->reg,
+				    wms_proc_ns_line, m);
 	return 0;
 }
+
+static int wms_proc_ns_open(struct inode *inode, struct file *file)
+{
+	struct wms_namespaces *nss = pde_data(inode);
+	struct wms_proc_ns *pns;
+	int err;
+
+	pns = kzalloc(sizeof(*pns), GFP_KERNEL_ACCOUNT);
+	if (!pns)
+		return -ENOMEM;
+	pns->nss = nss;
+	pns->reg = wms_namespaces_current(nss, false);
+	err = PTR_ERR_OR_ZERO(pns->reg);
+	if (err)
+		goto free;
+	pns->all = pns->reg == wms_namespaces_initial(nss) &&
+		   file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN);
+	err = single_open(file, wms_proc_ns_show, pns);
+	if (!err)
+		return 0;
+	if (pns->reg)
+		wms_registry_unref(pns->reg);
+free:
+	kfree(pns);
+	return err;
+}
+
+static int wms_proc_ns_release(struct inode *inode, struct file *file)
+{
+	struct wms_proc_ns *pns = ((struct seq_file *)file->private_data)->private;
+
+	if (pns->reg)
+		wms_registry_unref(pns->reg);
+	kfree(pns);
+	return single_release(inode, file);
+}
+
+static const struct proc_ops wms_proc_ns_fops = {
+	.proc_open = wms_proc_ns_open,
+	.proc_read = seq_read,
+	.proc_lseek = seq_lseek,
+	.proc_release = wms_proc_ns_release,
+};
 
 /**
  * wms_proc_register() - create /proc/driver/wms and /proc/driver/wms_namespaces
@@ -175,8 +231,8 @@ int wms_proc_register(struct wms_namespaces *nss)
 {
 	if (!proc_create_data("driver/wms", 0444, NULL, &wms_proc_fops, nss))
 		return -ENOMEM;
-	if (!proc_create_single_data("driver/wms_namespaces", 0444, NULL,
-				     wms_proc_ns_show, nss)) {
+	if (!proc_create_data("driver/wms_namespaces", 0444, NULL,
+			      &wms_proc_ns_fops, nss)) {
 		remove_proc_entry("driver/wms", NULL);
 		return -ENOMEM;
 	}

@@ -37,8 +37,9 @@
 #define WMS_GFP_ENTRY	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 
 /*
- * What one uid has: bytes charged for its entries not yet freed, and its
- * registered entries. In reg->users while either is non-zero.
+ * What one uid has, in one registry (reg->users) or in all registries of a
+ * pool (pool->users): bytes charged for its entries not yet freed, and its
+ * registered entries. In the table while either is non-zero.
  */
 struct wms_user {
 	struct hlist_node node;
@@ -132,128 +133,213 @@ static bool wms_over_limit(u64 used, u64 size, u64 limit)
 	return used > limit || size > limit - used;
 }
 
-/*
- * Charge @bytes to the pool (if @charge; else only check), or fail with
- * -ENOSPC if its registries together would pass @limit. Called under a
- * registry's acct_lock.
- */
-static int wms_pool_charge(struct wms_pool *pool, u64 bytes, u64 limit,
-			   bool charge)
+/* The bucket of @uid in a users table (reg->users, pool->users). */
+static struct hlist_head *wms_user_bucket(struct hlist_head *table, kuid_t uid)
 {
-	int err = 0;
-
-	spin_lock(&pool->lock);
-	if (wms_over_limit(pool->total_bytes, bytes, limit))
-		err = -ENOSPC;
-	else if (charge)
-		pool->total_bytes += bytes;
-	spin_unlock(&pool->lock);
-	return err;
+	return &table[hash_min(__kuid_val(uid), WMS_USERS_BITS)];
 }
 
-static struct wms_user *wms_user_find(struct wms_registry *reg, kuid_t uid)
+static struct wms_user *wms_user_in(struct hlist_head *bucket, kuid_t uid)
 {
 	struct wms_user *user;
 
-	lockdep_assert_held(&reg->acct_lock);
-	hash_for_each_possible(reg->users, user, node, __kuid_val(uid))
+	hlist_for_each_entry(user, bucket, node)
 		if (uid_eq(user->uid, uid))
 			return user;
 	return NULL;
 }
 
+static struct wms_user *wms_user_find(struct wms_registry *reg, kuid_t uid)
+{
+	lockdep_assert_held(&reg->acct_lock);
+	return wms_user_in(wms_user_bucket(reg->users, uid), uid);
+}
+
+/* True if one more entry of @bytes would pass a quota of @user's. */
+static bool wms_user_over(const struct wms_user *user, u64 bytes,
+			  u64 max_bytes, unsigned int max_entries)
+{
+	return wms_over_limit(user ? user->bytes : 0, bytes, max_bytes) ||
+	       (user ? user->entries : 0) >= max_entries;
+}
+
+static struct wms_user *wms_user_alloc(void)
+{
+	struct wms_user *user;
+
+	if (wms_should_fail_alloc(sizeof(*user)))
+		return NULL;
+	return kzalloc(sizeof(*user), WMS_GFP_ENTRY);
+}
+
+/* @user, or else *@fresh made @uid's record in @bucket. */
+static struct wms_user *wms_user_take(struct wms_user *user,
+				      struct wms_user **fresh,
+				      struct hlist_head *bucket, kuid_t uid)
+{
+	if (user)
+		return user;
+	user = *fresh;
+	*fresh = NULL;
+	user->uid = uid;
+	hlist_add_head(&user->node, bucket);
+	return user;
+}
+
 /*
- * Charge @bytes and one entry to the registry, its pool and @owner's uid, or
- * fail with -ENOSPC (a limit) or -ENOMEM. A kernel caller's entry is charged
- * to the registry and the pool alone: it is nobody's quota, root's included.
- * Called under reg->lock, so no other charge of this registry runs meanwhile;
- * uncharges, and charges of other registries of the pool, may.
+ * Take @bytes and @entries off @uid's record in @bucket. Return the record
+ * if that emptied it, unhashed, for the caller to free.
+ */
+static struct wms_user *wms_user_drop(struct hlist_head *bucket, kuid_t uid,
+				      u64 bytes, unsigned int entries)
+{
+	struct wms_user *user = wms_user_in(bucket, uid);
+
+	if (WARN_ON_ONCE(!user))
+		return NULL;
+	user->bytes -= bytes;
+	user->entries -= entries;
+	if (user->bytes || user->entries)
+		return NULL;
+	hlist_del(&user->node);
+	return user;
+}
+
+/*
+ * Charge @bytes and one entry to the registry, its pool and @owner's uid in
+ * both, or fail with -ENOSPC (a limit) or -ENOMEM. The uid's quotas apply
+ * in the registry if @owner->quota, and to what it has in all registries of
+ * the pool together if @owner->host_quota. A kernel caller's entry is
+ * charged to the registry and the pool alone: it is nobody's quota, root's
+ * included. Called under reg->lock, so no other charge of this registry
+ * runs meanwhile; uncharges, and charges of other registries, may: the pool
+ * is checked and charged in one hold of its lock.
+ *
+ * The bytes stay pending in the pool until wms_charge_done() says whether
+ * the entry was made, so that a failed add leaves no peak.
  */
 static int wms_charge(struct wms_registry *reg, const struct wms_owner *owner,
 		      u64 bytes)
 {
 	const struct wms_limits *limits = reg->limits;
-	struct wms_user *user, *fresh = NULL;
-	int err = 0;
+	struct wms_user *fresh = NULL, *fresh_host = NULL;
+	struct wms_user *user = NULL, *host = NULL;
+	struct wms_pool *pool = reg->pool;
+	unsigned int max_entries;
+	u64 max_bytes;
+	int err;
 
 	lockdep_assert_held(&reg->lock);
 	for (;;) {
+		max_bytes = READ_ONCE(limits->max_user_bytes);
+		max_entries = READ_ONCE(limits->max_user_entries);
 		spin_lock(&reg->acct_lock);
-		user = owner->kernel ? NULL : wms_user_find(reg, owner->uid);
-		if (owner->quota &&
-		    (wms_over_limit(user ? user->bytes : 0, bytes,
-				    READ_ONCE(limits->max_user_bytes)) ||
-		     (user ? user->entries : 0) >=
-		     READ_ONCE(limits->max_user_entries))) {
-			err = -ENOSPC;
-			break;
+		spin_lock(&pool->lock);
+		if (!owner->kernel) {
+			user = wms_user_find(reg, owner->uid);
+			host = wms_user_in(wms_user_bucket(pool->users,
+							   owner->uid),
+					   owner->uid);
 		}
-		/*
-		 * A full pool fails the add before a new uid's record is
-		 * allocated, and is checked again as it is charged: the other
-		 * registries of the pool charge it meanwhile.
-		 */
-		err = wms_pool_charge(reg->pool, bytes,
-				      READ_ONCE(limits->max_total_bytes),
-				      user || fresh || owner->kernel);
-		if (err || user || fresh || owner->kernel)
+		/* Every limit first, so a full one allocates nothing. */
+		err = 0;
+		if ((owner->quota &&
+		     wms_user_over(user, bytes, max_bytes, max_entries)) ||
+		    (owner->host_quota &&
+		     wms_user_over(host, bytes, max_bytes, max_entries)) ||
+		    wms_over_limit(pool->total_bytes, bytes,
+				   READ_ONCE(limits->max_total_bytes)))
+			err = -ENOSPC;
+		if (err || owner->kernel ||
+		    ((user || fresh) && (host || fresh_host)))
 			break;
+		spin_unlock(&pool->lock);
 		spin_unlock(&reg->acct_lock);
-		if (wms_should_fail_alloc(sizeof(*fresh)))
-			return -ENOMEM;
-		fresh = kzalloc(sizeof(*fresh), WMS_GFP_ENTRY);
-		if (!fresh)
-			return -ENOMEM;
+		if (!user && !fresh)
+			fresh = wms_user_alloc();
+		if (!host && !fresh_host && (user || fresh))
+			fresh_host = wms_user_alloc();
+		if (!(user || fresh) || !(host || fresh_host)) {
+			err = -ENOMEM;
+			goto out;
+		}
 	}
 	if (!err) {
-		if (!user && fresh) {
-			user = fresh;
-			fresh = NULL;
-			user->uid = owner->uid;
-			hash_add(reg->users, &user->node, __kuid_val(user->uid));
-		}
-		if (user) {
+		if (!owner->kernel) {
+			user = wms_user_take(user, &fresh,
+					     wms_user_bucket(reg->users,
+							     owner->uid),
+					     owner->uid);
+			host = wms_user_take(host, &fresh_host,
+					     wms_user_bucket(pool->users,
+							     owner->uid),
+					     owner->uid);
 			user->bytes += bytes;
 			user->entries++;
+			host->bytes += bytes;
+			host->entries++;
 		}
 		reg->total_bytes += bytes;
+		pool->total_bytes += bytes;
+		pool->pending_bytes += bytes;
 	}
+	spin_unlock(&pool->lock);
 	spin_unlock(&reg->acct_lock);
+out:
 	kfree(fresh);
+	kfree(fresh_host);
 	return err;
 }
 
 /*
+ * Settle a charge of @bytes that wms_charge() left pending: the entry was
+ * @made (its bytes now count toward the peaks), or it was not and the
+ * caller uncharges them.
+ */
+static void wms_charge_done(struct wms_registry *reg, u64 bytes, bool made)
+{
+	struct wms_pool *pool = reg->pool;
+
+	spin_lock(&reg->acct_lock);
+	spin_lock(&pool->lock);
+	pool->pending_bytes -= bytes;
+	if (made) {
+		reg->peak_bytes = max(reg->peak_bytes, reg->total_bytes);
+		pool->peak_bytes = max(pool->peak_bytes,
+				       pool->total_bytes - pool->pending_bytes);
+	}
+	spin_unlock(&pool->lock);
+	spin_unlock(&reg->acct_lock);
+}
+
+/*
  * Take back @bytes and @entries of what wms_charge() charged for an entry
- * of @uid (@kernel: a kernel caller's, charged to the registry alone).
+ * of @uid (@kernel: a kernel caller's, charged to the registry and pool
+ * alone).
  */
 static void wms_uncharge(struct wms_registry *reg, kuid_t uid, bool kernel,
 			 u64 bytes, unsigned int entries)
 {
-	struct wms_user *user = NULL;
+	struct wms_user *user = NULL, *host = NULL;
+	struct wms_pool *pool = reg->pool;
 
-	/* A size-0 entry's last put: its uid's record may be gone already. */
+	/* A size-0 entry's last put: its uid's records may be gone already. */
 	if (!bytes && !entries)
 		return;
 	spin_lock(&reg->acct_lock);
+	spin_lock(&pool->lock);
 	reg->total_bytes -= bytes;
-	if (bytes) {
-		spin_lock(&reg->pool->lock);
-		reg->pool->total_bytes -= bytes;
-		spin_unlock(&reg->pool->lock);
+	pool->total_bytes -= bytes;
+	if (!kernel) {
+		user = wms_user_drop(wms_user_bucket(reg->users, uid), uid,
+				     bytes, entries);
+		host = wms_user_drop(wms_user_bucket(pool->users, uid), uid,
+				     bytes, entries);
 	}
-	if (!kernel)
-		user = wms_user_find(reg, uid);
-	if (!kernel && !WARN_ON_ONCE(!user)) {
-		user->bytes -= bytes;
-		user->entries -= entries;
-		if (user->bytes || user->entries)
-			user = NULL;
-		else
-			hash_del(&user->node);
-	}
+	spin_unlock(&pool->lock);
 	spin_unlock(&reg->acct_lock);
 	kfree(user);
+	kfree(host);
 }
 
 /*
@@ -336,7 +422,8 @@ static struct wms_entry **wms_slots_alloc(unsigned int capacity)
 {
 	if (wms_should_fail_alloc(capacity * sizeof(struct wms_entry *)))
 		return NULL;
-	return kvmalloc_array(capacity, sizeof(struct wms_entry *), GFP_KERNEL);
+	return kvmalloc_array(capacity, sizeof(struct wms_entry *),
+			      GFP_KERNEL_ACCOUNT);
 }
 
 /*
@@ -496,15 +583,7 @@ static struct wms_entry *wms_entry_create(struct wms_registry *reg,
 	atomic_inc(&reg->pool->nr_entries);
 	atomic64_inc(&reg->pool->adds);
 	/* Only now: an add that fails after its charge leaves no peak. */
-	if (charge) {
-		spin_lock(&reg->acct_lock);
-		reg->peak_bytes = max(reg->peak_bytes, reg->total_bytes);
-		spin_lock(&reg->pool->lock);
-		reg->pool->peak_bytes = max(reg->pool->peak_bytes,
-					    reg->pool->total_bytes);
-		spin_unlock(&reg->pool->lock);
-		spin_unlock(&reg->acct_lock);
-	}
+	wms_charge_done(reg, charge, true);
 	return entry;
 
 free_data:
@@ -513,6 +592,7 @@ free_data:
 free_entry:
 	kfree(entry);
 uncharge:
+	wms_charge_done(reg, charge, false);
 	wms_uncharge(reg, owner->uid, owner->kernel, charge, 1);
 	return ERR_PTR(err);
 }
@@ -776,6 +856,23 @@ void wms_registry_stats(struct wms_registry *reg,
 }
 
 /**
+ * wms_registry_usage() - what a registry holds, without taking its mutex
+ * @reg: the registry
+ * @nr_entries: set to its registered entries (a moment's value)
+ * @bytes: set to the bytes charged for its entries not yet freed
+ *
+ * Context: Process context; takes only a spinlock.
+ */
+void wms_registry_usage(struct wms_registry *reg, unsigned int *nr_entries,
+			u64 *bytes)
+{
+	*nr_entries = READ_ONCE(reg->nr_entries);
+	spin_lock(&reg->acct_lock);
+	*bytes = reg->total_bytes;
+	spin_unlock(&reg->acct_lock);
+}
+
+/**
  * wms_registry_user_bytes() - bytes charged to one uid
  * @reg: the registry
  * @uid: the owner
@@ -822,7 +919,9 @@ void wms_pool_init(struct wms_pool *pool)
 	unsigned int i;
 
 	spin_lock_init(&pool->lock);
+	hash_init(pool->users);
 	pool->total_bytes = 0;
+	pool->pending_bytes = 0;
 	pool->peak_bytes = 0;
 	atomic_set(&pool->nr_entries, 0);
 	atomic64_set(&pool->adds, 0);

@@ -50,6 +50,10 @@ struct wms_limits {
  * @gid: owning group recorded in the entry
  * @mode: permission bits recorded in the entry (& 0777)
  * @quota: whether @uid's quotas (max_user_bytes, max_user_entries) apply
+ *	to what it has in the registry
+ * @host_quota: whether they apply to what it has in all registries of the
+ *	pool together (so that a fresh registry, one per namespace, gives no
+ *	fresh quota)
  * @kernel: a kernel caller: it may create reserved ('.') names, finds only
  *	entries that kernel callers created, and is charged to no uid's quota
  */
@@ -58,6 +62,7 @@ struct wms_owner {
 	kgid_t gid;
 	umode_t mode;
 	bool quota;
+	bool host_quota;
 	bool kernel;
 };
 
@@ -111,6 +116,9 @@ struct wms_entry {
 
 #define WMS_NO_SLOT	UINT_MAX
 
+/* Buckets of the per-uid tables: 1 << WMS_USERS_BITS. */
+#define WMS_USERS_BITS	6
+
 struct page;
 
 /* Adds the registry refused, counted by errno. */
@@ -128,11 +136,14 @@ enum wms_add_failure {
 
 /**
  * struct wms_pool - what the registries of one owner share
- * @lock: guards @total_bytes and @peak_bytes (taken inside a registry's
+ * @lock: guards @users and the byte counts (taken inside a registry's
  *	acct_lock)
+ * @users: per-uid charged bytes and registered entries over all registries
+ *	(struct wms_user), what wms_owner.host_quota bounds
  * @total_bytes: bytes charged for the entries of all registries not yet
  *	freed: what max_total_bytes bounds
- * @peak_bytes: the highest @total_bytes has been
+ * @pending_bytes: the part of @total_bytes charged for adds not yet done
+ * @peak_bytes: the highest @total_bytes less @pending_bytes has been
  * @nr_entries: registered entries of all registries
  * @adds: entries created in all registries
  * @removes: entries removed from all registries
@@ -141,8 +152,10 @@ enum wms_add_failure {
  * Initialise with wms_pool_init(); it must outlive its registries.
  */
 struct wms_pool {
-	spinlock_t lock;		/* guards total_bytes and peak_bytes */
+	spinlock_t lock;		/* guards users and the byte counts */
+	DECLARE_HASHTABLE(users, WMS_USERS_BITS);
 	u64 total_bytes;
+	u64 pending_bytes;
 	u64 peak_bytes;
 	atomic_t nr_entries;
 	atomic64_t adds;
@@ -194,7 +207,7 @@ struct wms_registry {
 	spinlock_t acct_lock;		/* guards total_bytes and users */
 	u64 total_bytes;
 	u64 peak_bytes;
-	DECLARE_HASHTABLE(users, 6);
+	DECLARE_HASHTABLE(users, WMS_USERS_BITS);
 	u64 adds;
 	u64 removes;
 	atomic64_t failed[WMS_NR_FAILURES];
@@ -249,6 +262,8 @@ unsigned int wms_registry_list(struct wms_registry *reg, u64 *cursor,
 			       struct wms_entry **out, unsigned int max);
 void wms_registry_stats(struct wms_registry *reg,
 			struct wms_registry_stats *stats);
+void wms_registry_usage(struct wms_registry *reg, unsigned int *nr_entries,
+			u64 *bytes);
 u64 wms_registry_user_bytes(struct wms_registry *reg, kuid_t uid);
 unsigned int wms_registry_user_entries(struct wms_registry *reg, kuid_t uid);
 const char *wms_add_failure_name(enum wms_add_failure failure);

@@ -140,7 +140,9 @@
  *   P_* are told apart, by the data pages allocated before (data_place()).
  *
  * The allocation sites of module/ and what reaches them:
- *   registry.c wms_charge()         kzalloc(wms_user)     S_USER, A_USER
+ *   registry.c wms_user_alloc()     kzalloc(wms_user)     S_USER, A_USER
+ *              (twice for a uid new to the host: its record in the
+ *              registry, then in the pool of all registries)
  *   registry.c wms_entry_create()   kzalloc(entry+name)   S_ENTRY, A_ENTRY
  *              rhashtable_insert_fast()                   not reached (below)
  *   registry.c wms_data_alloc()     __vmalloc(size)       S_DATA, K_VM_*,
@@ -199,13 +201,13 @@ static const struct {
 	const char *fn;
 } sites[NR_SITES] = {
 #define WMS_KO "[wms]"
-	[S_USER] = { "hook: per-uid record (registry.c wms_charge)" },
+	[S_USER] = { "hook: per-uid record (registry.c wms_user_alloc)" },
 	[S_ENTRY] = { "hook: entry struct (registry.c wms_entry_create)" },
 	[S_DATA] = { "hook: data (registry.c wms_data_alloc)" },
 	[S_SLOTS] = { "hook: entry array (registry.c wms_slots_alloc)" },
 	[S_BOUNCE] = { "hook: bounce buffer (access.c wms_bounce_alloc)" },
 	[S_FILE] = { "hook: per-file state (dev.c wms_open)" },
-	[A_USER] = { "kzalloc of the per-uid record (registry.c wms_charge)", WMS_KO },
+	[A_USER] = { "kzalloc of the per-uid record (registry.c wms_user_alloc)", WMS_KO },
 	[A_ENTRY] = { "kzalloc of the entry (registry.c wms_entry_create)", WMS_KO },
 	[A_SLOTS] = { "kvmalloc_array of the entry array (registry.c wms_slots_alloc)", WMS_KO },
 	[A_PINS] = { "kvmalloc_array of the pinned pages (access.c wms_pin_range)", WMS_KO },
@@ -259,7 +261,7 @@ struct scen {
 	int grow;		/* 1: the ADD must grow the array, 0: must not, -1: n/a */
 	unsigned int prep;	/* P_* */
 	int n1;			/* pass 1: wms's hooks, in order */
-	struct pt p1[4];
+	struct pt p1[5];
 	int n2;			/* pass 2: every slab allocation and hook, in order */
 	struct pt p2[MAXPTS];
 };
@@ -286,8 +288,9 @@ struct scen {
 	AB(K_LEAK_OBJ), AB(K_LEAK_OBJ), AB(K_LEAK_OBJ), AB(K_LEAK_OBJ)
 
 /*
- * A new entry: wms_charge() allocates the per-uid record if the uid owns
- * nothing (and size > 0), then the entry, its data (size > 0), and last the
+ * A new entry: wms_charge() allocates the per-uid records if the uid owns
+ * nothing (one in the registry, one in the pool of all registries), then
+ * the entry, its data (size > 0), and last the
  * array if it is full. A READ or WRITE pins the user buffer's pages and
  * copies to or from them (no allocation up to 16 pages; for more an array of
  * page pointers, with no hook of its own, whose failure falls back to the
@@ -297,16 +300,16 @@ struct scen {
 static const struct scen scens[NR_SCEN] = {
 	[SC_ADD_NEW_EMPTY] = { "ADD new (uid owns nothing, 1 MiB, array 0 -> 16 slots)",
 		0, false, 1, 0,
-		4, { F(S_USER), F(S_ENTRY), F(S_DATA), F(S_SLOTS) },
-		18, { SEQ_USER, SEQ_ENTRY, SEQ_VMALLOC, SEQ_GROW } },
+		5, { F(S_USER), F(S_USER), F(S_ENTRY), F(S_DATA), F(S_SLOTS) },
+		21, { SEQ_USER, SEQ_USER, SEQ_ENTRY, SEQ_VMALLOC, SEQ_GROW } },
 	[SC_ADD_NEW_GROW16] = { "ADD new (uid owns nothing, 1 MiB, 16 entries: array 16 -> 34)",
 		16, false, 1, 0,
-		4, { F(S_USER), F(S_ENTRY), F(S_DATA), F(S_SLOTS) },
-		18, { SEQ_USER, SEQ_ENTRY, SEQ_VMALLOC, SEQ_GROW } },
+		5, { F(S_USER), F(S_USER), F(S_ENTRY), F(S_DATA), F(S_SLOTS) },
+		21, { SEQ_USER, SEQ_USER, SEQ_ENTRY, SEQ_VMALLOC, SEQ_GROW } },
 	[SC_ADD_NEW_GROW34] = { "ADD new (uid owns nothing, 1 MiB, 34 entries: array 34 -> 70)",
 		34, false, 1, 0,
-		4, { F(S_USER), F(S_ENTRY), F(S_DATA), F(S_SLOTS) },
-		18, { SEQ_USER, SEQ_ENTRY, SEQ_VMALLOC, SEQ_GROW } },
+		5, { F(S_USER), F(S_USER), F(S_ENTRY), F(S_DATA), F(S_SLOTS) },
+		21, { SEQ_USER, SEQ_USER, SEQ_ENTRY, SEQ_VMALLOC, SEQ_GROW } },
 	[SC_ADD_NEW_KNOWN] = { "ADD new (uid owns an entry, 1 MiB, array not full)",
 		3, true, 0, 0,
 		2, { F(S_ENTRY), F(S_DATA) },
