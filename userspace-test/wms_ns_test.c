@@ -29,12 +29,16 @@
  *                             counters exact, /proc/meminfo back to baseline
  *   container_no_override     uid 0 of new user+IPC namespaces with a file of
  *                             the host registry: no read, write or REMOVE of
- *                             host entries, no quota exemption; its
- *                             CAP_SYS_ADMIN counts in its own registry only
+ *                             host entries, no quota exemption (nor a fresh
+ *                             quota in its own registry); its CAP_SYS_ADMIN
+ *                             overrides permissions in its own registry only
  *   uid_in_callers_userns     owners in the caller's user namespace (for /proc
  *                             the opener's), unmapped ones as 65534
  *   total_bytes_host_wide     max_total_bytes bounds all registries together
- *   max_entries_per_registry  max_entries, max_user_entries: per registry
+ *   max_entries_per_registry  max_entries bounds each registry on its own
+ *   user_quotas_all_registries max_user_entries and max_user_bytes bound a
+ *                             kernel uid over all registries together (but
+ *                             with CAP_SYS_ADMIN in the initial user namespace)
  *   namespaces_proc           /proc/driver/wms_namespaces: the host's root sees
  *                             every registry, anyone else its own only
  *
@@ -833,8 +837,10 @@ static long long noise_kb(const char *name, long long def)
 /* ---- Fixture ---- */
 
 /* The limits the tests change. */
-static const char *const params[] = { "max_entries", "max_total_bytes", "max_user_entries" };
-#define NPARAMS	3
+static const char *const params[] = {
+	"max_entries", "max_total_bytes", "max_user_entries", "max_user_bytes",
+};
+#define NPARAMS	4
 
 struct saved {
 	__u64 v[NPARAMS];
@@ -904,8 +910,8 @@ FIXTURE_SETUP(ns)
 	self->fd = open_wms();
 	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", WMS_DEVICE_PATH, strerror(errno));
 	params_save(&self->prm);
-	ASSERT_TRUE(self->prm.have[0] && self->prm.have[1] && self->prm.have[2])
-		TH_LOG("cannot read " PARAM_DIR "*");
+	ASSERT_TRUE(self->prm.have[0] && self->prm.have[1] && self->prm.have[2] &&
+		    self->prm.have[3]) TH_LOG("cannot read " PARAM_DIR "*");
 	snprintf(self->prefix, sizeof(self->prefix), PFX "%s.", _metadata->name);
 	cleanup_prefix(self->fd, PFX);
 	cleanup_prefix(self->fd, "." PFX);
@@ -1465,7 +1471,7 @@ TEST_F_TIMEOUT(ns, container_no_override, 120)
 	EXPECT_EQ(0, KOP(&a, NULL, .op = OP_MMAP, .slot = ha, .len = ps, .size = ps,
 			 .mode = PROT_READ, .seed = 12, .flags = 1));
 	EXPECT_EQ(-EACCES, kr.r2) TH_LOG("mprotect(PROT_WRITE) of a read-only mapping");
-	/* No quota exemption in the host registry. */
+	/* No quota exemption in the host registry... */
 	for (i = 0; i < 3; i++)
 		snprintf(q[i], NAME_LEN, "%sq%d", self->prefix, i);
 	EXPECT_EQ(0, K_ADD(&a, hs, q[0], 0, WMS_ADD_EXCL, 0644));
@@ -1476,13 +1482,13 @@ TEST_F_TIMEOUT(ns, container_no_override, 120)
 	EXPECT_EQ(0, w_info(self->fd, q[0], &wi));
 	EXPECT_EQ(CUID, wi.uid);
 	EXPECT_EQ(CUID, wi.gid);
-
-	/* Its CAP_SYS_ADMIN counts in its own registry. */
+	/* ... nor a fresh quota in its own: its uid is at it in all registries. */
 	own = K_OPEN(&a);
 	ASSERT_LE(0, own);
-	for (i = 0; i < 3; i++) {
-		EXPECT_EQ(0, K_ADD(&a, own, q[i], 0, WMS_ADD_EXCL, 0644)) TH_LOG("own registry, %s", q[i]);
-	}
+	EXPECT_EQ(-ENOSPC, K_ADD(&a, own, q[0], 0, WMS_ADD_EXCL, 0644))
+		TH_LOG("CAP_SYS_ADMIN of its own user namespace escaped the quota over all registries");
+
+	/* Its CAP_SYS_ADMIN overrides permissions in its own registry. */
 	EXPECT_EQ(0, K_ADD_AS(&a, 1000, g, ps, 0600));
 	EXPECT_EQ(0, K_INFO(&a, own, g));
 	EXPECT_EQ(1000U, kr.uid);
@@ -1622,7 +1628,7 @@ TEST_F_TIMEOUT(ns, max_entries_per_registry, 120)
 {
 	struct wms_list_entry le;
 	__u64 host, lim;
-	struct kid a, b, h;
+	struct kid a, b;
 	int sa, sb, i;
 
 	NEED_REGISTRIES();
@@ -1649,22 +1655,49 @@ TEST_F_TIMEOUT(ns, max_entries_per_registry, 120)
 			TH_LOG("host: %d of %llu", i, (ull)(lim - host));
 	}
 	EXPECT_EQ(-ENOSPC, w_add(self->fd, NM("h-over"), 0, WMS_ADD_EXCL, 0600, NULL));
-
-	/* max_user_entries: one uid, 2 entries in each registry. */
-	ASSERT_EQ(0, param_write("max_entries", self->prm.v[0]));
-	ASSERT_EQ(0, param_write("max_user_entries", 2));
-	ASSERT_EQ(0, kid_start(&h, 0));
-	EXPECT_EQ(0, K_ADD_AS(&a, 1000, NM("ua0"), 0, 0600));
-	EXPECT_EQ(0, K_ADD_AS(&a, 1000, NM("ua1"), 0, 0600));
-	EXPECT_EQ(-ENOSPC, K_ADD_AS(&a, 1000, NM("ua2"), 0, 0600));
-	EXPECT_EQ(0, K_ADD_AS(&b, 1000, NM("ub0"), 0, 0600));
-	EXPECT_EQ(0, K_ADD_AS(&b, 1000, NM("ub1"), 0, 0600));
-	EXPECT_EQ(-ENOSPC, K_ADD_AS(&b, 1000, NM("ub2"), 0, 0600));
-	EXPECT_EQ(0, K_ADD_AS(&h, 1000, NM("uh0"), 0, 0600));
-	EXPECT_EQ(0, K_ADD_AS(&h, 1000, NM("uh1"), 0, 0600));
-	EXPECT_EQ(-ENOSPC, K_ADD_AS(&h, 1000, NM("uh2"), 0, 0600));
-	EXPECT_EQ(0, kid_end(&h));
 	EXPECT_EQ(0, kid_end(&a));
+	EXPECT_EQ(0, kid_end(&b));
+}
+
+TEST_F_TIMEOUT(ns, user_quotas_all_registries, 120)
+{
+	size_t ps = self->ps;
+	struct kid a, b, h;
+	int sb;
+
+	NEED_REGISTRIES();
+	ASSERT_EQ(0, param_write("max_user_entries", 3));
+	ASSERT_EQ(0, param_write("max_user_bytes", 2 * ps));
+	ASSERT_EQ(0, kid_start(&a, NS_IPC));
+	ASSERT_EQ(0, kid_start(&b, NS_IPC | NS_USER));
+	ASSERT_EQ(0, kid_start(&h, 0));
+	sb = K_OPEN(&b);
+	ASSERT_LE(0, sb);
+	/* The host's uid 1000: a page in a's registry, one in the host's... */
+	EXPECT_EQ(0, K_ADD_AS(&a, 1000, NM("ua0"), ps, 0600));
+	EXPECT_EQ(0, K_ADD_AS(&h, 1000, NM("uh0"), ps, 0600));
+	/* ... and no more bytes in either: max_user_bytes is 2 pages in all. */
+	EXPECT_EQ(-ENOSPC, K_ADD_AS(&a, 1000, NM("ua1"), 1, 0600));
+	EXPECT_EQ(-ENOSPC, K_ADD_AS(&h, 1000, NM("uh1"), 1, 0600));
+	/* A third entry (size 0) anywhere, a fourth nowhere. */
+	EXPECT_EQ(0, K_ADD_AS(&a, 1000, NM("ua2"), 0, 0600));
+	EXPECT_EQ(-ENOSPC, K_ADD_AS(&h, 1000, NM("uh2"), 0, 0600)) TH_LOG("max_user_entries 3 in all");
+	/* uid 1000 of b's user namespace is another kernel uid: its own quotas. */
+	EXPECT_EQ(0, K_ADD_AS(&b, 1000, NM("ub0"), 2 * ps, 0600));
+	EXPECT_EQ(0, K_ADD_AS(&b, 1000, NM("ub1"), 0, 0600));
+	EXPECT_EQ(0, K_ADD_AS(&b, 1000, NM("ub2"), 0, 0600));
+	EXPECT_EQ(-ENOSPC, K_ADD_AS(&b, 1000, NM("ub3"), 0, 0600));
+	/* b's uid 0 has CAP_SYS_ADMIN there, not in the initial user namespace. */
+	EXPECT_EQ(0, K_ADD(&b, sb, NM("b0"), 2 * ps, WMS_ADD_EXCL, 0600));
+	EXPECT_EQ(-ENOSPC, K_ADD(&b, sb, NM("b1"), 1, WMS_ADD_EXCL, 0600))
+		TH_LOG("CAP_SYS_ADMIN of its own user namespace escaped the quota over all registries");
+	/* a's namespace dies: what uid 1000 had there is uncharged. */
+	EXPECT_EQ(0, kid_end(&a));
+	EXPECT_EQ(0, wait_stat("registries", self->reg0 + 1, true, NULL, NULL));
+	EXPECT_EQ(0, K_ADD_AS(&h, 1000, NM("uh3"), ps, 0600));
+	/* The host's root has no quota. */
+	EXPECT_EQ(0, w_add(self->fd, NM("root"), 3 * ps, WMS_ADD_EXCL, 0600, NULL));
+	EXPECT_EQ(0, kid_end(&h));
 	EXPECT_EQ(0, kid_end(&b));
 }
 
