@@ -37,8 +37,8 @@
  *   total_bytes_host_wide     max_total_bytes bounds all registries together
  *   max_entries_per_registry  max_entries bounds each registry on its own
  *   user_quotas_all_registries max_user_entries and max_user_bytes bound a
- *                             kernel uid over all registries together (but
- *                             with CAP_SYS_ADMIN in the initial user namespace)
+ *                             kernel uid over all registries together, unless
+ *                             it has CAP_SYS_ADMIN in the initial user namespace
  *   namespaces_proc           /proc/driver/wms_namespaces: the host's root sees
  *                             every registry, anyone else its own only
  *
