@@ -12,10 +12,10 @@
 # ($WMS_CACHE/uml-root, rebuilt each run: busybox, wms.ko, the static test
 # binaries, the Python binding with libwms.so.1 in /python,
 # userspace-test/uml/test.sh as /test.sh) and runs wms_test,
-# wms_attach_test, wms_security_test, wms_hostile_test, libwms_test,
-# wmsctl_test.sh, wms_python_test.py (the host's python3, see test.sh),
-# wms_failnth_test, wms_fuzz (100,000 operations, seed 1) and a kmemleak scan
-# after rmmod (see userspace-test/uml/test.sh).
+# wms_attach_test, wms_security_test, wms_hostile_test, wms_ns_test,
+# libwms_test, wmsctl_test.sh, wms_python_test.py (the host's python3, see
+# test.sh), wms_failnth_test, wms_fuzz (100,000 operations, seed 1) and a
+# kmemleak scan after rmmod (see userspace-test/uml/test.sh).
 #
 # The first run builds the kernel (about 7-8 minutes on two cores); later
 # runs rebuild only what changed (wms.ko) and take only the run.
@@ -33,8 +33,8 @@
 # WMS_FUZZ_OPS and WMS_FUZZ_SEED (wms_fuzz's -n and -s, default 100000 and
 # 1), WMS_FUZZ_TIMEOUT (seconds; default from the ops at 200 ops/s), for
 # debugging: WMS_UML_SUITES (default "wms_test wms_attach_test
-# wms_security_test wms_hostile_test libwms_test wmsctl_test wms_python_test
-# wms_failnth_test wms_fuzz"),
+# wms_security_test wms_hostile_test wms_ns_test libwms_test wmsctl_test
+# wms_python_test wms_failnth_test wms_fuzz"),
 # WMS_FAILNTH_ARGS (e.g. "-x -v mmap"), WMS_UML_SUITE_TIMEOUT (seconds per
 # suite, default 900).
 #
@@ -73,9 +73,12 @@ CONFIGS=(
 	BINFMT_ELF BINFMT_SCRIPT NET UNIX MODULES MODULE_UNLOAD CGROUPS MEMCG
 	MULTIUSER FUTEX EPOLL STDERR_CONSOLE TTY NULL_CHAN SYSCTL
 	INIT_STACK_ALL_PATTERN USERFAULTFD
+	NAMESPACES SYSVIPC IPC_NS USER_NS POSIX_MQUEUE
 )
 # USERFAULTFD: wms_hostile_test stalls a READ on a fault that never
 # completes, and checks that no WRITE of the entry waits for it.
+# NAMESPACES ... POSIX_MQUEUE: wms_ns_test unshares IPC namespaces (with
+# user namespaces too), each of which has a registry of its own.
 # INIT_STACK_ALL_PATTERN: every automatic variable starts as 0xfe bytes
 # (gcc's -ftrivial-auto-var-init=pattern) instead of zero as on Debian's
 # kernels (INIT_STACK_ALL_ZERO), so that a result returned before it is set
@@ -226,7 +229,7 @@ make_root() {
 	done
 	install -m 0644 "$BUILD/wms/module/wms.ko" "$ROOT/wms.ko"
 	for f in wms_test wms_attach_test wms_security_test wms_hostile_test wms_failnth_test wms_init_test \
-		 libwms_test wms_fuzz wms_load wms_demo wmsctl wmsctl_test.sh; do
+		 libwms_test wms_fuzz wms_load wms_demo wmsctl wmsctl_test.sh wms_ns_test; do
 		[ -e "$BINDIR/$f" ] && install -m 0755 "$BINDIR/$f" "$ROOT/$f"
 	done
 	# The Python binding, its test and the shared libwms the binding loads.
@@ -275,7 +278,7 @@ run_uml() {
 	fi
 	build_binaries
 	for f in wms_test wms_attach_test wms_security_test wms_hostile_test wms_failnth_test wms_init_test \
-		 libwms_test wms_fuzz wms_load wmsctl wmsctl_test.sh libwms/libwms.so.1.0.0; do
+		 libwms_test wms_fuzz wms_load wmsctl wmsctl_test.sh wms_ns_test libwms/libwms.so.1.0.0; do
 		[ -x "$BINDIR/$f" ] || die "$BINDIR/$f missing after the build"
 	done
 	make_root

@@ -7,7 +7,7 @@
 # fault injection, unloads wms, and makes kmemleak scan for what was left:
 #
 #   /wms_test (but its limits fixture), /wms_attach_test, /wms_security_test,
-#   /wms_hostile_test, /libwms_test
+#   /wms_hostile_test, /wms_ns_test, /libwms_test
 #   /wmsctl_test.sh                                   (WMSCTL_TEST_BULK entries)
 #   wms_python_test.py  the Python binding, run by the host's python3 (below)
 #   /wms_failnth_test   every call failed at each of its allocations in turn
@@ -36,7 +36,7 @@ hostname wms-uml
 WMSCTL_TEST_BULK=200
 WMS_UML_ENDURANCE=0
 WMS_UML_SUITE_TIMEOUT=900
-WMS_UML_SUITES="wms_test wms_attach_test wms_security_test wms_hostile_test libwms_test wmsctl_test wms_python_test wms_failnth_test wms_fuzz"
+WMS_UML_SUITES="wms_test wms_attach_test wms_security_test wms_hostile_test wms_ns_test libwms_test wmsctl_test wms_python_test wms_failnth_test wms_fuzz"
 WMS_FAILNTH_ARGS=
 # A fixed seed: the same operations every run, so a divergence is
 # reproducible with the seed printed.
@@ -156,6 +156,13 @@ if insmod /wms.ko && [ -c /dev/wms ]; then
 			# from a partly PROT_NONE buffer cannot fault there.
 			echo "(not selected: attach.rw_partly_unmapped_efault: PROT_NONE does not fault in UML's copy_from_user)"
 			args="-T rw_partly_unmapped_efault" ;;
+		wms_ns_test)
+			# Its churn compares memory with a baseline: allow for
+			# the address sanitizer's quarantine, as endurance below.
+			kb=$(awk '$1 == "MemTotal:" { print int($2 / 32) + 512 }' /proc/meminfo)
+			echo "(wms_ns_test: Slab noise $kb kB, MemFree noise $((kb + 8192)) kB, for the quarantine)"
+			export WMS_ENDURANCE_SLAB_NOISE_KB="${WMS_ENDURANCE_SLAB_NOISE_KB:-$kb}"
+			export WMS_ENDURANCE_MEMFREE_NOISE_KB="${WMS_ENDURANCE_MEMFREE_NOISE_KB:-$((kb + 8192))}" ;;
 		wmsctl_test)
 			echo "(wmsctl_test.sh with WMSCTL_TEST_BULK=$WMSCTL_TEST_BULK: lowered for UML speed, 1000 in the Debian VMs)"
 			t=wmsctl_test.sh ;;

@@ -11,7 +11,8 @@
 #
 # test:  load wms.ko, run /wms_test (but its limits fixture),
 #        /wms_attach_test, /wms_security_test, /wms_hostile_test,
-#        /libwms_test (each also 32-bit: all ten must be there),
+#        /wms_ns_test, /libwms_test (each also 32-bit: all twelve must be
+#        there),
 #        /wmsctl_test.sh and the differential
 #        fuzzer (/wms_fuzz -s WMS_FUZZ_SEED -n WMS_FUZZ_OPS, a fixed seed so
 #        that every run does the same ops), the example module, reload with
@@ -158,7 +159,7 @@ mode_test() {
 			ls -l /dev/wms
 			# The limits fixture runs below, under small limits.
 			for t in wms_test wms_attach_test wms_security_test \
-				 wms_hostile_test libwms_test; do
+				 wms_hostile_test wms_ns_test libwms_test; do
 				args=
 				[ "$t" = wms_test ] && args="-F limits"
 				for b in "$t" "${t}32"; do
