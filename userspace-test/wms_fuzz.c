@@ -4,7 +4,8 @@
  *
  * It generates random operation sequences and runs each operation against the
  * real module and, in lockstep, against a small reference model of ABI.md and
- * of the decisions README.md ("ABI notes", "Security model") records.  Any
+ * of the decisions docs/ABI.md ("ABI notes") and docs/admin.md ("Security
+ * model") record.  Any
  * difference in result, errno or data (and in the counters
  * /sys/class/misc/wms/{entries,bytes}, compared every 100 ops, or in the
  * others, peak_bytes, adds, removes, failed_adds/<ERRNO>, and the
@@ -66,7 +67,7 @@
  *  - /proc/driver/wms escapes every name byte outside 0x21..0x7e, and the
  *    backslash, as \ooo.
  *
- * Where ABI.md and README.md leave a detail open, the model takes the
+ * Where ABI.md and admin.md leave a detail open, the model takes the
  * reading below (a divergence there is a question, not necessarily a bug):
  *  - a READ (or read()) needs only the bytes it copies to be writable: one
  *    that copies 0 bytes (len 0, offset >= size) succeeds even with a NULL
@@ -1747,7 +1748,7 @@ static bool read_ctr(int k, ull *v)
 }
 
 /*
- * /proc/driver/wms as README.md describes it: a header line, then per entry
+ * /proc/driver/wms as docs/admin.md describes it: a header line, then per entry
  * in creation order "name size uid gid mode attached", the name with every
  * byte outside 0x21..0x7e, and the backslash, as \ooo (ABI v2).  (Attached
  * counts of entries the fuzzer did not make are not known to the model.)

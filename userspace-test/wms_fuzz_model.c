@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * wms_fuzz's reference model of ABI.md and of README.md's decisions: given
+ * wms_fuzz's reference model of ABI.md and of the decisions its ABI notes
+ * and admin.md record: given
  * the model's state and an operation, m_step() predicts the result, errno,
  * data and effects, compares them with what the module did, and applies the
  * effects.  It never calls the module.  What it models, and the readings it
