@@ -1383,11 +1383,13 @@ static int churn_one(struct __test_metadata *_metadata, unsigned int i, struct c
 TEST_F_TIMEOUT(ns, churn_namespaces, 900)
 {
 	/*
-	 * endurance.sh's noise; VmallocUsed also moves with the kernel stacks
-	 * of exited tasks kept for reuse, up to 2 per cpu (16 KiB each).
+	 * endurance.sh's noise (set for 4 KiB pages: as many pages here);
+	 * VmallocUsed also moves with the kernel stacks of exited tasks kept
+	 * for reuse, up to 2 per cpu (16 KiB each, or a page if larger).
 	 */
-	long long slab_n = noise_kb("SLAB", 512), free_n = noise_kb("MEMFREE", 8192),
-		  vm_n = noise_kb("VMALLOC", 64 + 2 * 16 * sysconf(_SC_NPROCESSORS_CONF));
+	long long pg = (long long)page_size() / 1024, stack = pg > 16 ? pg : 16;
+	long long slab_n = noise_kb("SLAB", 128 * pg), free_n = noise_kb("MEMFREE", 8192),
+		  vm_n = noise_kb("VMALLOC", 16 * pg + 2 * stack * sysconf(_SC_NPROCESSORS_CONF));
 	unsigned int i, bad = 0;
 	struct mem m0, m1;
 	struct churn c;
