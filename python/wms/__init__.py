@@ -120,7 +120,11 @@ class _Device:
     """A file of /dev/wms for the calls of one operation."""
 
     def __enter__(self):
+        # The calls do not depend on the access mode: read-only will do
+        # where the device's permissions allow only that (as for wmsctl).
         self.fd = _lib.wms_open(os.O_RDWR | os.O_CLOEXEC)
+        if self.fd < 0 and ctypes.get_errno() in (_errno.EACCES, _errno.EROFS):
+            self.fd = _lib.wms_open(os.O_RDONLY | os.O_CLOEXEC)
         if self.fd < 0:
             raise _error()
         return self.fd
