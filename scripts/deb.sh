@@ -14,11 +14,18 @@ source "$(dirname "$0")/lib.sh"
 
 out=${1:-$WMS_ROOT/build/deb}
 ensure_pkgs dpkg-dev debhelper dh-dkms dh-python python3 lintian
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
+out=$(realpath -m "$out")
+# Inside the tree only under build/ (which the orig tarball leaves out); a
+# directory with files in it only if an earlier deb.sh made it (it is
+# emptied).
 case $out/ in
-"$WMS_ROOT"/ | "$WMS_ROOT"/debian/*) die "OUTDIR $out would be inside the packaging" ;;
+"$WMS_ROOT"/build/?*) ;;
+"$WMS_ROOT"/*) die "OUTDIR $out is in the tree, and not under build/" ;;
 esac
+if [ -n "$(ls -A "$out" 2>/dev/null)" ] && [ ! -f "$out/.wms-deb" ]; then
+	die "OUTDIR $out has files that deb.sh did not make: give an empty or new directory"
+fi
+mkdir -p "$out"
 
 cd "$WMS_ROOT"
 version=$(dpkg-parsechangelog -S Version)
@@ -32,6 +39,7 @@ grep -qF "MODULE_VERSION(\"$upstream\")" module/main.c ||
 # The orig tarball: the tree as .gitignore leaves it (no build products,
 # whatever was built here), without debian/, reproducible.
 find "$out" -mindepth 1 -delete
+echo "made by scripts/deb.sh, which empties it" > "$out/.wms-deb"
 excludes=$out/.excludes
 {
 	sed -n 's:/$::; /^[^#]/p' .gitignore

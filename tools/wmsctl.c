@@ -286,7 +286,7 @@ static int open_dev(void)
 }
 
 /* INFO of @name: 0 or the errno. */
-static int wms_info_get(int fd, const char *name, struct wms_info *info)
+static int info_get(int fd, const char *name, struct wms_info *info)
 {
 	return wms_info(fd, name, info) ? errno : 0;
 }
@@ -555,7 +555,7 @@ static int ls_row(int fd, const struct ls_opts *o, const struct wms_list_entry *
 	int w, err;
 
 	if (o->lng) {
-		err = wms_info_get(fd, e->name, &info);
+		err = info_get(fd, e->name, &info);
 		if (err)
 			return err;
 	}
@@ -688,7 +688,7 @@ static int cmd_info(const struct cmd *c, int argc, char **argv)
 	fd = open_dev();
 	if (fd < 0)
 		return EXIT_FAIL;
-	err = wms_info_get(fd, name, &info);
+	err = info_get(fd, name, &info);
 	wms_close(fd);
 	if (err)
 		return op_error("info", name, err);
@@ -827,7 +827,7 @@ static int cmd_write(const struct cmd *c, int argc, char **argv)
 	fd = open_dev();
 	if (fd < 0)
 		return EXIT_FAIL;
-	err = wms_info_get(fd, name, &info);
+	err = info_get(fd, name, &info);
 	if (err)
 		goto out;
 	/* One byte more than fits, so that too much input fails (EFBIG) below. */
@@ -862,7 +862,7 @@ static int cmd_read(const struct cmd *c, int argc, char **argv)
 	fd = open_dev();
 	if (fd < 0)
 		return EXIT_FAIL;
-	err = wms_info_get(fd, name, &info);
+	err = info_get(fd, name, &info);
 	if (err) {
 		wms_close(fd);
 		return op_error("read", name, err);
