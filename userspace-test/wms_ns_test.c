@@ -22,6 +22,9 @@
  *                             opener's registry
  *   dead_namespace_file       a file of a dead namespace: ADD -EIDRM, lookups
  *                             -ENOENT; an attached one keeps read, write, mmap
+ *   nsfs_file_keeps_registry  a namespace kept alive by a file of it (no
+ *                             process in it) keeps its entries; setns finds
+ *                             them; they go with the file
  *   reaper_frees_entries      entries, bytes and registry go with nobody
  *                             reading `registries` (the 1 Hz reaper)
  *   churn_namespaces          1,000 namespaces made, filled and left, one in 8
@@ -875,7 +878,10 @@ static void restore_start_params(void)
 	params_restore(&g_start_params);
 }
 
-/* Close this process's files of wms and sockets (a failed test's), but @keep. */
+/*
+ * Close this process's files of wms, sockets and IPC namespace files (a
+ * failed test's), but @keep.
+ */
 static void close_wms_files(int keep)
 {
 	DIR *dir = opendir("/proc/self/fd");
@@ -889,7 +895,8 @@ static void close_wms_files(int keep)
 		memset(l, 0, sizeof(l));
 		if (fd <= 2 || fd == keep || fd == dirfd(dir) || readlink(path, l, sizeof(l) - 1) < 0)
 			continue;
-		if (!strcmp(l, WMS_DEVICE_PATH) || !strncmp(l, "socket:", 7) || strstr(l, "wms"))
+		if (!strcmp(l, WMS_DEVICE_PATH) || !strncmp(l, "socket:", 7) ||
+		    !strncmp(l, "ipc:[", 5) || strstr(l, "wms"))
 			close(fd);
 	}
 	if (dir)
@@ -1254,6 +1261,66 @@ TEST_F_TIMEOUT(ns, dead_namespace_file, 120)
 	close(kf);
 	EXPECT_EQ(0, wait_stat("registries", self->reg0, true, NULL, NULL));
 	free(buf);
+}
+
+/*
+ * A namespace no process is in, kept alive by a file of it (an nsfs file, as
+ * /proc/PID/ns/ipc or a bind mount of it gives): its registry and entries stay,
+ * a process joining it with setns() finds them, and they go with the file.
+ */
+TEST_F_TIMEOUT(ns, nsfs_file_keeps_registry, 120)
+{
+	const char *p = NM("p");
+	size_t size = self->ps + 3;
+	__u64 e0 = stat_or("entries"), b0 = stat_or("bytes"), got;
+	unsigned long long ino;
+	char path[64];
+	static char t[TEXT_MAX];
+	__u64 e = 0, b = 0;
+	int s, nsfd, own, f, r1, r2;
+	struct kid a;
+
+	NEED_REGISTRIES();
+	ASSERT_EQ(0, kid_start(&a, NS_IPC));
+	ino = ns_ino(a.pid);
+	s = K_OPEN(&a);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(0, K_ADD(&a, s, p, size, WMS_ADD_EXCL, 0600));
+	ASSERT_EQ(0, K_WRITE(&a, s, p, 0, size, 11));
+	snprintf(path, sizeof(path), "/proc/%d/ns/ipc", a.pid);
+	nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, nsfd) TH_LOG("%s: %s", path, strerror(errno));
+	EXPECT_EQ(0, kid_end(&a));
+
+	/* No process in it, and a read of `registries` retires dead ones at once. */
+	EXPECT_EQ(self->reg0 + 1, stat_or("registries")) TH_LOG("a namespace pinned by a file was taken for dead");
+	EXPECT_EQ(e0 + 1, stat_or("entries"));
+	EXPECT_EQ(b0 + round_pg(size), stat_or("bytes"));
+	ASSERT_LE(0, slurp(PROC_NS, t, sizeof(t)));
+	EXPECT_EQ(1, ns_line(t, ino, &e, &b)) TH_LOG("no line for ipc:[%llu]:\n%s", ino, t);
+	EXPECT_EQ(1ULL, e);
+	EXPECT_EQ((__u64)round_pg(size), b);
+
+	/* Join it (and come back at once): the entry is there, with its data. */
+	own = open("/proc/self/ns/ipc", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, own);
+	r1 = setns(nsfd, CLONE_NEWIPC) ? -errno : 0;
+	f = r1 ? -1 : open_wms();
+	r2 = setns(own, CLONE_NEWIPC) ? -errno : 0;
+	close(own);
+	ASSERT_EQ(0, r2) TH_LOG("cannot get back to the test's IPC namespace: %s", errname(r2));
+	ASSERT_EQ(0, r1) TH_LOG("setns into the pinned namespace: %s", errname(r1));
+	ASSERT_LE(0, f) TH_LOG("open in the pinned namespace: %s", strerror(errno));
+	EXPECT_EQ(0, read_check(f, p, 0, size, 11));
+	EXPECT_EQ(-ENOENT, w_info(self->fd, p, NULL)) TH_LOG("the pinned namespace's entry is in the host registry");
+	close(f);
+	EXPECT_EQ(self->reg0 + 1, stat_or("registries")) TH_LOG("the last /dev/wms file of a pinned namespace retired it");
+
+	/* The namespace dies with its last file: entries and registry go. */
+	close(nsfd);
+	EXPECT_EQ(0, wait_stat("registries", self->reg0, true, &got, NULL)) TH_LOG("registries %llu", (ull)got);
+	EXPECT_EQ(e0, stat_or("entries"));
+	EXPECT_EQ(0, wait_stat("bytes", b0, false, &got, NULL)) TH_LOG("bytes %llu, want %llu", (ull)got, (ull)b0);
 }
 
 TEST_F_TIMEOUT(ns, reaper_frees_entries, 120)
