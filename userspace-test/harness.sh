@@ -116,3 +116,57 @@ run_fuzz() {
 	[ "$fz_res" = FAIL ] && [ "$fz_ok" = 0 ] && F=$((F + 1))
 	return 0
 }
+
+# ns_holder_start: a process in a new IPC namespace (unshare -i) that made
+# the entry ns.rmmod there with /wmsctl and holds no file of /dev/wms: the
+# namespace's registry lives on with nothing pinning the module, as a
+# container's does between its programs. NS_HOLDER is its pid. Returns 0
+# once sysfs counts the registry (within 10 s), else 1.
+# ns_holder_stop: kill it and reap it.
+ns_holder_start() {
+	NS_HOLDER=
+	nh_reg0=$(cat /sys/class/misc/wms/registries 2>/dev/null) || return 1
+	rm -f /tmp/ns_holder
+	unshare -i sh -c '/wmsctl add ns.rmmod 4096 > /dev/null && echo ok > /tmp/ns_holder && exec sleep 600' &
+	NS_HOLDER=$!
+	nh_i=0
+	while [ "$nh_i" -lt 100 ]; do
+		if [ -s /tmp/ns_holder ] &&
+		   [ "$(cat /sys/class/misc/wms/registries)" = $((nh_reg0 + 1)) ]; then
+			return 0
+		fi
+		sleep 0.1
+		nh_i=$((nh_i + 1))
+	done
+	echo "registries: $nh_reg0 before, $(cat /sys/class/misc/wms/registries) after; holder: $(cat /tmp/ns_holder 2>/dev/null)"
+	return 1
+}
+
+ns_holder_stop() {
+	if [ -n "$NS_HOLDER" ]; then
+		kill "$NS_HOLDER" 2>/dev/null
+		wait "$NS_HOLDER" 2>/dev/null
+	fi
+	NS_HOLDER=
+	rm -f /tmp/ns_holder
+}
+
+# rmmod_with_namespace: rmmod wms while a namespace of ns_holder_start holds
+# a registry with an entry; one check. The module's exit frees them (the
+# debug kernel's kmemleak scan and both kernels' log checks see the rest).
+# 0 when rmmod succeeded.
+rmmod_with_namespace() {
+	if ns_holder_start; then
+		if rmmod wms; then
+			pass "rmmod wms while an IPC namespace (a process, no file) holds a registry with an entry"
+			ns_holder_stop
+			return 0
+		fi
+		fail "rmmod wms while an IPC namespace holds a registry with an entry"
+	else
+		fail "a process in a new IPC namespace with an entry of its own (unshare -i, /wmsctl add)"
+		rmmod wms && { ns_holder_stop; return 0; }
+	fi
+	ns_holder_stop
+	return 1
+}

@@ -14,7 +14,8 @@
 #   /wms_fuzz           WMS_FUZZ_OPS (100,000) random operations, seed
 #                       WMS_FUZZ_SEED (1), against a model of the ABI
 #   /endurance.sh       only with WMS_UML_ENDURANCE=1 (long)
-#   rmmod wms; kmemleak scan twice; any report fails
+#   rmmod wms while a process of a new IPC namespace holds a registry with
+#   an entry (no file); kmemleak scan twice; any report fails
 #
 # The 32-bit builds are not run: UML has no 32-bit syscall emulation.
 # Prints a record line per check (/harness.sh, shared with the Debian VMs:
@@ -198,8 +199,8 @@ else
 fi
 
 if [ "$loaded" = 1 ]; then
-	say "rmmod wms"
-	if rmmod wms; then
+	say "rmmod wms while an IPC namespace holds a registry"
+	if rmmod_with_namespace; then
 		if [ -e /dev/wms ] || [ -e /sys/module/wms ]; then
 			fail "rmmod wms left /dev/wms or /sys/module/wms"
 		else

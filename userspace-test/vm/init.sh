@@ -15,7 +15,9 @@
 #        there),
 #        /wmsctl_test.sh and the differential
 #        fuzzer (/wms_fuzz -s WMS_FUZZ_SEED -n WMS_FUZZ_OPS, a fixed seed so
-#        that every run does the same ops), the example module, reload with
+#        that every run does the same ops), the example module, unload while
+#        a process of a new IPC namespace holds a registry with an entry
+#        (no file), reload with
 #        small limits and run "/wms_test -f limits", unload, check nothing is
 #        left behind and the taint; print a record line per check
 #        (/harness.sh: a skipped test is a failure) and one marker line
@@ -229,8 +231,8 @@ mode_test() {
 		fail "example module (load/unload or 'wms_example: ok' in dmesg)"
 	fi
 
-	say "rmmod wms"
-	rmmod wms || { echo "rmmod wms failed"; rmmod_ok=0; }
+	say "rmmod wms while an IPC namespace holds a registry"
+	rmmod_with_namespace || rmmod_ok=0
 
 	say "insmod /wms.ko with small limits"
 	if insmod /wms.ko max_entries=16 max_entry_size=65536 max_total_bytes=262144 max_user_bytes=262144; then
