@@ -19,7 +19,10 @@
 #      (without /dev/wms, which the chroot has not, both get ENOENT from
 #      libwms); `dpkg -r` of the packages must leave no trace (no DKMS
 #      tree, sources, module, library, header, udev rule or Python
-#      package; the group wms stays, as system groups do);
+#      package; the group wms stays, as system groups do); then, from
+#      a copy of the source, `make install` must give the same (pkg-config,
+#      a program on /usr/local's libwms.so.1, wmsctl, import wms) and `make
+#      uninstall` must take it back;
 #   3. the wms.ko DKMS built there for each kernel is booted in QEMU with
 #      the test binaries and kernel of `scripts/vm.sh prepare` (run-vm.sh
 #      test mode, the fuzzer at 100,000 ops as on the abi targets); its
@@ -57,7 +60,8 @@ for k in "${kvers[@]}"; do chroot_names+=("dkms build and install $k in the chro
 chroot_names+=("wmsctl, its manual page, the udev rule and the group wms in the chroot"
 	"a program built with pkg-config wms runs in the chroot"
 	"python3 imports wms in the chroot"
-	"dpkg -r of the packages leaves nothing behind")
+	"dpkg -r of the packages leaves nothing behind"
+	"make install from the source: pkg-config wms, wmsctl, import wms; make uninstall")
 fail_rest() { # WHY: every chroot check and VM boot fails
 	local n k
 	for n in "${chroot_names[@]}"; do check FAIL "$n" "$1"; done
@@ -106,10 +110,10 @@ fi
 grep '^==>' "$work/chroot.log"
 exec {lockfd}>"$WMS_CACHE/locks/chroot-bookworm.lock"
 flock "$lockfd"
-# The check of libwms-dev compiles a program: gcc (the headers have only
-# gcc-12), libc6-dev, pkgconf.
+# The checks of libwms-dev and of `make install` compile: gcc (the headers
+# have only gcc-12), libc6-dev, make, pkgconf.
 missing=()
-for p in gcc libc6-dev pkgconf; do
+for p in gcc libc6-dev make pkgconf; do
 	# shellcheck disable=SC2016
 	chroot_exec "$lower" "" dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
 		grep -q 'install ok installed' || missing+=("$p")
@@ -272,10 +276,50 @@ else
 		fail "$name" "left: ${left[*]}"
 	fi
 fi
+# From the source, without the packages: `make install` (PREFIX /usr/local)
+# gives pkg-config's wms, a program linked with /usr/local's libwms.so.1,
+# wmsctl and `import wms`; `make uninstall` takes it all back (but the
+# uapi header <linux/wms.h>, which it leaves by design, and the group).
+name="make install from the source: pkg-config wms, wmsctl, import wms; make uninstall"
+left=()
+if ! (cd /build/src && make install) >> "$log" 2>&1; then
+	fail "$name" "make install failed (see the install log)"
+elif ! flags=$(pkg-config --cflags --libs wms 2>&1) || [[ $flags != *-I/usr/local/include* ]]; then
+	fail "$name" "pkg-config --cflags --libs wms: $flags"
+elif ! out=$(gcc -Wall -Werror -o /tmp/t2 /tmp/t.c $flags 2>&1); then
+	fail "$name" "gcc: $out"
+elif ! ldd /tmp/t2 | grep -q 'libwms\.so\.1 => /usr/local/lib/libwms\.so\.1 '; then
+	fail "$name" "not linked with /usr/local/lib/libwms.so.1: $(ldd /tmp/t2 | tr '\n' ' ')"
+elif ! out=$(/tmp/t2 2>&1); then
+	fail "$name" "$out"
+elif ! out=$(/usr/local/bin/wmsctl --version 2>&1) || [[ $out != *"$version"* ]]; then
+	fail "$name" "/usr/local/bin/wmsctl --version: $out"
+elif ! out=$(cd / && python3 -c "$py" 2>&1); then
+	fail "$name" "python3: $(tail -n 1 <<<"$out")"
+elif ! (cd /build/src && make uninstall) >> "$log" 2>&1; then
+	fail "$name" "make uninstall failed"
+else
+	while read -r f; do left+=("$f"); done < <(find /usr/local \
+		-path /usr/local/include/linux/wms.h -prune -o -name '*wms*' -print)
+	if [ "${#left[@]}" -eq 0 ]; then
+		pass "$name"
+	else
+		fail "$name" "make uninstall left: ${left[*]}"
+	fi
+fi
 EOF
 # The chroot through an overlay: the cached chroot is its read-only lower
 # layer, the changes go to a directory under $work, and the mount lives in
 # a mount namespace that ends with this command.
+# The source for `make install`: the tree's files (git's list, else all
+# but what builds leave).
+mkdir -p "$debs/src"
+if git -C "$WMS_ROOT" rev-parse --git-dir > /dev/null 2>&1; then
+	git -C "$WMS_ROOT" ls-files -z --cached --others --exclude-standard |
+		tar -C "$WMS_ROOT" --null -T - --ignore-failed-read -cf - 2> /dev/null
+else
+	tar -C "$WMS_ROOT" --exclude=.git --exclude=build -cf - .
+fi | tar -C "$debs/src" -xf -
 mkdir -p "$work/ovl/upper" "$work/ovl/work" "$work/ovl/root"
 : > "$debs/results"
 : > "$debs/install.log"
