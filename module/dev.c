@@ -134,10 +134,15 @@ static long wms_ioc_add(struct wms_registry *reg, struct wms_add __user *uarg)
 	owner.quota = !ns_capable_noaudit(reg->user_ns, CAP_SYS_ADMIN);
 	/*
 	 * Anyone can make a user namespace, and with it an IPC namespace and
-	 * a registry in which it has CAP_SYS_ADMIN: only the host's admin
-	 * escapes the quotas over all registries together.
+	 * a registry in which it has CAP_SYS_ADMIN: in such a registry the
+	 * quotas bound what the uid has in all registries together, unless
+	 * the caller is the host's admin. An IPC namespace of the initial
+	 * user namespace only the host's admin can make (a container
+	 * runtime, say): its registry has quotas of its own, as the initial
+	 * one has, so that containers of one uid do not share them.
 	 */
-	owner.host_quota = !ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN);
+	owner.host_quota = reg->user_ns != &init_user_ns &&
+			   !ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN);
 	owner.kernel = false;
 	entry = wms_registry_add(reg, add.name, min_t(u64, add.size, SIZE_MAX),
 				 add.flags, &owner, &created);

@@ -52,8 +52,8 @@ struct wms_limits {
  * @quota: whether @uid's quotas (max_user_bytes, max_user_entries) apply
  *	to what it has in the registry
  * @host_quota: whether they apply to what it has in all registries of the
- *	pool together (so that a fresh registry, one per namespace, gives no
- *	fresh quota)
+ *	pool together (so that a fresh registry, one per namespace anyone
+ *	can make, gives no fresh quota)
  * @kernel: a kernel caller: it may create reserved ('.') names, finds only
  *	entries that kernel callers created, and is charged to no uid's quota
  */

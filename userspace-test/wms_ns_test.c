@@ -40,8 +40,11 @@
  *   total_bytes_host_wide     max_total_bytes bounds all registries together
  *   max_entries_per_registry  max_entries bounds each registry on its own
  *   user_quotas_all_registries max_user_entries and max_user_bytes bound a
- *                             kernel uid over all registries together, unless
- *                             it has CAP_SYS_ADMIN in the initial user namespace
+ *                             kernel uid per registry in namespaces of the
+ *                             initial user namespace (only root makes them),
+ *                             over all registries together in those of other
+ *                             user namespaces (anyone makes them), unless it
+ *                             has CAP_SYS_ADMIN in the initial user namespace
  *   namespaces_proc           /proc/driver/wms_namespaces: the host's root sees
  *                             every registry, anyone else its own only
  *
@@ -1761,43 +1764,63 @@ TEST_F_TIMEOUT(ns, max_entries_per_registry, 120)
 TEST_F_TIMEOUT(ns, user_quotas_all_registries, 120)
 {
 	size_t ps = self->ps;
-	struct kid a, b, h;
-	int sb;
+	struct kid a, b, c, h;
+	int sb, sc;
 
 	NEED_REGISTRIES();
 	ASSERT_EQ(0, param_write("max_user_entries", 3));
 	ASSERT_EQ(0, param_write("max_user_bytes", 2 * ps));
 	ASSERT_EQ(0, kid_start(&a, NS_IPC));
 	ASSERT_EQ(0, kid_start(&b, NS_IPC | NS_USER));
+	ASSERT_EQ(0, kid_start(&c, NS_IPC | NS_USER));
 	ASSERT_EQ(0, kid_start(&h, 0));
 	sb = K_OPEN(&b);
 	ASSERT_LE(0, sb);
-	/* The host's uid 1000: a page in a's registry, one in the host's... */
-	EXPECT_EQ(0, K_ADD_AS(&a, 1000, NM("ua0"), ps, 0600));
-	EXPECT_EQ(0, K_ADD_AS(&h, 1000, NM("uh0"), ps, 0600));
-	/* ... and no more bytes in either: max_user_bytes is 2 pages in all. */
+	sc = K_OPEN(&c);
+	ASSERT_LE(0, sc);
+	/*
+	 * a's namespace belongs to the initial user namespace: only the
+	 * host's root can make one (as a container runtime does), and its
+	 * registry has quotas of its own, as the host's has. The host's uid
+	 * 1000: two pages and three entries in each.
+	 */
+	EXPECT_EQ(0, K_ADD_AS(&a, 1000, NM("ua0"), 2 * ps, 0600));
 	EXPECT_EQ(-ENOSPC, K_ADD_AS(&a, 1000, NM("ua1"), 1, 0600));
+	EXPECT_EQ(0, K_ADD_AS(&h, 1000, NM("uh0"), 2 * ps, 0600))
+		TH_LOG("what uid 1000 has in a root-made namespace counted in the host registry");
 	EXPECT_EQ(-ENOSPC, K_ADD_AS(&h, 1000, NM("uh1"), 1, 0600));
-	/* A third entry (size 0) anywhere, a fourth nowhere. */
+	EXPECT_EQ(0, K_ADD_AS(&a, 1000, NM("ua1"), 0, 0600));
 	EXPECT_EQ(0, K_ADD_AS(&a, 1000, NM("ua2"), 0, 0600));
-	EXPECT_EQ(-ENOSPC, K_ADD_AS(&h, 1000, NM("uh2"), 0, 0600)) TH_LOG("max_user_entries 3 in all");
-	/* uid 1000 of b's user namespace is another kernel uid: its own quotas. */
-	EXPECT_EQ(0, K_ADD_AS(&b, 1000, NM("ub0"), 2 * ps, 0600));
-	EXPECT_EQ(0, K_ADD_AS(&b, 1000, NM("ub1"), 0, 0600));
-	EXPECT_EQ(0, K_ADD_AS(&b, 1000, NM("ub2"), 0, 0600));
-	EXPECT_EQ(-ENOSPC, K_ADD_AS(&b, 1000, NM("ub3"), 0, 0600));
+	EXPECT_EQ(-ENOSPC, K_ADD_AS(&a, 1000, NM("ua3"), 0, 0600)) TH_LOG("max_user_entries 3");
+	EXPECT_EQ(0, K_ADD_AS(&h, 1000, NM("uh1"), 0, 0600));
+	/*
+	 * b's and c's belong to user namespaces, which anyone can make: there
+	 * a kernel uid's quotas bound what it has in all registries together.
+	 * Their uid 1000 is the host's CUID + 1000: a page in the host's...
+	 */
+	EXPECT_EQ(0, K_ADD_AS(&h, CUID + 1000, NM("uh2"), ps, 0600));
+	EXPECT_EQ(0, K_ADD_AS(&b, 1000, NM("ub0"), ps, 0600));
+	/* ... one in b's, and no more bytes in b's or a fresh one... */
+	EXPECT_EQ(-ENOSPC, K_ADD_AS(&b, 1000, NM("ub1"), 1, 0600));
+	EXPECT_EQ(-ENOSPC, K_ADD_AS(&c, 1000, NM("uc0"), 1, 0600))
+		TH_LOG("a fresh user namespace's registry gave a fresh quota");
+	/* ... a third entry (size 0) there, a fourth nowhere of theirs. */
+	EXPECT_EQ(0, K_ADD_AS(&c, 1000, NM("uc0"), 0, 0600));
+	EXPECT_EQ(-ENOSPC, K_ADD_AS(&b, 1000, NM("ub1"), 0, 0600)) TH_LOG("max_user_entries 3 in all");
 	/* b's uid 0 has CAP_SYS_ADMIN there, not in the initial user namespace. */
 	EXPECT_EQ(0, K_ADD(&b, sb, NM("b0"), 2 * ps, WMS_ADD_EXCL, 0600));
-	EXPECT_EQ(-ENOSPC, K_ADD(&b, sb, NM("b1"), 1, WMS_ADD_EXCL, 0600))
+	EXPECT_EQ(-ENOSPC, K_ADD(&c, sc, NM("c0"), 1, WMS_ADD_EXCL, 0600))
 		TH_LOG("CAP_SYS_ADMIN of its own user namespace escaped the quota over all registries");
-	/* a's namespace dies: what uid 1000 had there is uncharged. */
-	EXPECT_EQ(0, kid_end(&a));
-	EXPECT_EQ(0, wait_stat("registries", self->reg0 + 1, true, NULL, NULL));
-	EXPECT_EQ(0, K_ADD_AS(&h, 1000, NM("uh3"), ps, 0600));
+	/* b's namespace dies: what its uids had there is uncharged. */
+	EXPECT_EQ(0, kid_end(&b));
+	EXPECT_EQ(0, wait_stat("registries", self->reg0 + 2, true, NULL, NULL));
+	EXPECT_EQ(0, K_ADD(&c, sc, NM("c0"), 2 * ps, WMS_ADD_EXCL, 0600));
+	EXPECT_EQ(0, K_ADD_AS(&c, 1000, NM("uc1"), ps, 0600));
 	/* The host's root has no quota. */
 	EXPECT_EQ(0, w_add(self->fd, NM("root"), 3 * ps, WMS_ADD_EXCL, 0600, NULL));
 	EXPECT_EQ(0, kid_end(&h));
-	EXPECT_EQ(0, kid_end(&b));
+	EXPECT_EQ(0, kid_end(&c));
+	EXPECT_EQ(0, kid_end(&a));
 }
 
 TEST_F_TIMEOUT(ns, namespaces_proc, 120)
