@@ -280,8 +280,9 @@ static void wms_ns_death_retires(struct kunit *test)
 /*
  * A key whose namespace died and whose address a new namespace now has
  * (the reaper has not run yet): the new namespace's first open gets a new,
- * empty registry in that one call, and the dead one is retired, not handed
- * over with its entries.
+ * empty registry in that one call; the dead one is out of the table, not
+ * handed over with its entries, and the next reap retires it (not the open,
+ * which runs under the misc device mutex).
  */
 static void wms_ns_key_reused(struct kunit *test)
 {
@@ -299,10 +300,17 @@ static void wms_ns_key_reused(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(fresh));
 	KUNIT_EXPECT_PTR_NE(test, fresh, old);
 	KUNIT_EXPECT_FALSE(test, wms_registry_exists(fresh, "old-secret"));
+	KUNIT_EXPECT_FALSE(test, wms_registry_exists(fresh, "old-kept"));
+	KUNIT_EXPECT_PTR_EQ(test, wms_namespaces_get(&ctx->nss, &ctx->ns[0],
+						     false), fresh);
+	wms_registry_unref(fresh);
+	/* Out of the table, not yet retired: the reap does it. */
+	KUNIT_EXPECT_TRUE(test, wms_registry_exists(old, "old-kept"));
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->ns[0].pins), 2);
+	KUNIT_EXPECT_EQ(test, wms_namespaces_reap(&ctx->nss), 2);
 	KUNIT_EXPECT_FALSE(test, wms_registry_exists(old, "old-kept"));
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->ns[0].pins), 1);
 	KUNIT_EXPECT_EQ(test, pool_stats(ctx).nr_entries, 0);
-	KUNIT_EXPECT_EQ(test, wms_namespaces_reap(&ctx->nss), 2);
 	/* The old file still works on its retired registry. */
 	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(wms_registry_add(old, "x", 1, 0,
 							       &wms_test_root,

@@ -11,8 +11,8 @@
  * one, and release it with calls a module may not have (see ipcns.c). A
  * key's pin lets ops->dead() tell, at any later time, that the namespace has
  * died, and guarantees that no other namespace reuses the key meanwhile as
- * far as the table can tell: a dead entry found under a live key is retired
- * before a new one is made.
+ * far as the table can tell: a dead entry found under a live key is taken
+ * out of the table before a new one is made, and the reaper retires it.
  */
 
 #include <linux/err.h>
@@ -121,6 +121,7 @@ int wms_namespaces_init(struct wms_namespaces *nss,
 
 	mutex_init(&nss->lock);
 	hash_init(nss->table);
+	INIT_HLIST_HEAD(&nss->dead);
 	wms_pool_init(&nss->pool);
 	nss->limits = limits;
 	nss->ops = ops;
@@ -151,6 +152,7 @@ void wms_namespaces_exit(struct wms_namespaces *nss)
 
 	cancel_delayed_work_sync(&nss->reaper);
 	mutex_lock(&nss->lock);
+	hlist_move_list(&nss->dead, &dead);
 	hash_for_each_safe(nss->table, bkt, tmp, ns, node)
 		wms_ns_unhash(nss, ns, &dead);
 	mutex_unlock(&nss->lock);
@@ -227,7 +229,6 @@ static struct wms_ns *wms_ns_create(struct wms_namespaces *nss,
 struct wms_registry *wms_namespaces_get(struct wms_namespaces *nss,
 					const void *key, bool create)
 {
-	HLIST_HEAD(dead);
 	struct wms_ns *ns;
 
 	if (key == nss->initial->key) {
@@ -235,13 +236,20 @@ struct wms_registry *wms_namespaces_get(struct wms_namespaces *nss,
 		return &nss->initial->reg;
 	}
 	mutex_lock(&nss->lock);
-	ns = wms_ns_find(nss, key, &dead);
+	ns = wms_ns_find(nss, key, &nss->dead);
 	if (!ns && create)
 		ns = wms_ns_create(nss, key);
 	if (!IS_ERR_OR_NULL(ns))
 		wms_registry_ref(&ns->reg);
+	/*
+	 * A dead registry found under the key is out of the table; the
+	 * reaper retires it, not this call: open() runs under the misc
+	 * device mutex, and retiring waits for the registry's mutex, which
+	 * an ADD may hold across a large allocation.
+	 */
+	if (!hlist_empty(&nss->dead) && nss->reap_interval)
+		mod_delayed_work(system_wq, &nss->reaper, 0);
 	mutex_unlock(&nss->lock);
-	wms_ns_retire_all(nss, &dead);
 	if (IS_ERR_OR_NULL(ns))
 		return ERR_CAST(ns);
 	return &ns->reg;
@@ -276,6 +284,7 @@ unsigned int wms_namespaces_reap(struct wms_namespaces *nss)
 	unsigned int bkt, nr;
 
 	mutex_lock(&nss->lock);
+	hlist_move_list(&nss->dead, &dead);
 	hash_for_each_safe(nss->table, bkt, tmp, ns, node)
 		if (nss->ops->dead(ns->key, ns->pin))
 			wms_ns_unhash(nss, ns, &dead);

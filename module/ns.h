@@ -56,9 +56,11 @@ struct wms_ns {
 
 /**
  * struct wms_namespaces - the registries of all namespaces
- * @lock: guards @table and @nr; taken outside any registry's lock
+ * @lock: guards @table, @nr and @dead; taken outside any registry's lock
  * @table: the live namespaces' registries, by key
  * @nr: registries in @table, the initial one included
+ * @dead: registries that wms_namespaces_get() found dead and took out of
+ *	@table, for the next wms_namespaces_reap() to retire
  * @initial: the initial namespace's registry: made at init, never reaped
  * @pool: the accounting all registries share (max_total_bytes)
  * @limits: the limits of every registry
@@ -69,9 +71,10 @@ struct wms_ns {
  *	(wms_namespaces_reap() only)
  */
 struct wms_namespaces {
-	struct mutex lock;		/* guards table and nr */
+	struct mutex lock;		/* guards table, nr and dead */
 	DECLARE_HASHTABLE(table, 8);
 	unsigned int nr;
+	struct hlist_head dead;
 	struct wms_ns *initial;
 	struct wms_pool pool;
 	const struct wms_limits *limits;
