@@ -219,16 +219,27 @@ int main(void)
 	return fd == -1 && errno == ENOENT ? 0 : 1;
 }
 C
-if ! flags=$(pkg-config --cflags --libs wms 2>&1); then
-	fail "$name" "pkg-config --cflags --libs wms: $flags"
-elif ! out=$(gcc -Wall -Werror -o /tmp/t /tmp/t.c $flags 2>&1); then
-	fail "$name" "gcc: $out"
-elif ! ldd /tmp/t | grep -Eq 'libwms\.so\.1 => /(usr/)?lib/[^ ]+/libwms\.so\.1 '; then
-	fail "$name" "not linked with libwms.so.1: $(ldd /tmp/t | tr '\n' ' ')"
-elif ! out=$(/tmp/t 2>&1); then
-	fail "$name" "$out"
-else
+# pc_program BIN PATH: /tmp/t.c built with pkg-config's flags for wms into
+# BIN must link the libwms.so.1 at PATH (an ERE) and run; else say why.
+pc_program() {
+	local flags out
+	if ! flags=$(pkg-config --cflags --libs wms 2>&1); then
+		echo "pkg-config --cflags --libs wms: $flags"
+	elif ! out=$(gcc -Wall -Werror -o "$1" /tmp/t.c $flags 2>&1); then
+		echo "gcc: $out"
+	elif ! ldd "$1" | grep -Eq "libwms\.so\.1 => $2 "; then
+		echo "not linked with $2: $(ldd "$1" | tr '\n' ' ')"
+	elif ! out=$("$1" 2>&1); then
+		echo "$out"
+	else
+		return 0
+	fi
+	return 1
+}
+if why=$(pc_program /tmp/t '/(usr/)?lib/[^ ]+/libwms\.so\.1'); then
 	pass "$name"
+else
+	fail "$name" "$why"
 fi
 name="python3 imports wms in the chroot"
 # shellcheck disable=SC2016
@@ -284,14 +295,10 @@ name="make install from the source: pkg-config wms, wmsctl, import wms; make uni
 left=()
 if ! (cd /build/src && make install) >> "$log" 2>&1; then
 	fail "$name" "make install failed (see the install log)"
-elif ! flags=$(pkg-config --cflags --libs wms 2>&1) || [[ $flags != *-I/usr/local/include* ]]; then
-	fail "$name" "pkg-config --cflags --libs wms: $flags"
-elif ! out=$(gcc -Wall -Werror -o /tmp/t2 /tmp/t.c $flags 2>&1); then
-	fail "$name" "gcc: $out"
-elif ! ldd /tmp/t2 | grep -q 'libwms\.so\.1 => /usr/local/lib/libwms\.so\.1 '; then
-	fail "$name" "not linked with /usr/local/lib/libwms.so.1: $(ldd /tmp/t2 | tr '\n' ' ')"
-elif ! out=$(/tmp/t2 2>&1); then
-	fail "$name" "$out"
+elif [[ $(pkg-config --cflags wms 2>&1) != *-I/usr/local/include* ]]; then
+	fail "$name" "pkg-config --cflags wms: $(pkg-config --cflags wms 2>&1)"
+elif ! why=$(pc_program /tmp/t2 '/usr/local/lib/libwms\.so\.1'); then
+	fail "$name" "$why"
 elif ! out=$(/usr/local/bin/wmsctl --version 2>&1) || [[ $out != *"$version"* ]]; then
 	fail "$name" "/usr/local/bin/wmsctl --version: $out"
 elif ! out=$(cd / && python3 -c "$py" 2>&1); then
