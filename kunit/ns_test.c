@@ -485,6 +485,38 @@ static void wms_ns_reaper_runs(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pool_stats(ctx).total_bytes, 0);
 }
 
+/*
+ * A dead registry that wms_namespaces_get() finds under a recycled key is
+ * retired by the reaper at once, not at its next period (an hour here).
+ */
+static void wms_ns_get_kicks_reaper(struct kunit *test)
+{
+	struct ns_test_ctx *ctx = test->priv;
+	struct wms_registry *old, *fresh;
+	int i;
+
+	wms_namespaces_exit(&ctx->nss);
+	KUNIT_ASSERT_EQ(test, wms_namespaces_init(&ctx->nss, &ctx->limits,
+						  &fake_ops, &ctx->initial,
+						  3600 * HZ),
+			0);
+	old = wms_namespaces_get(&ctx->nss, &ctx->ns[0], true);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(old));
+	wms_entry_put(ns_add(test, old, "old", 1));
+	fake_reborn(&ctx->ns[0]);
+	fresh = wms_namespaces_get(&ctx->nss, &ctx->ns[0], true);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(fresh));
+	KUNIT_EXPECT_PTR_NE(test, fresh, old);
+	/* The pin goes last, once the registry is retired. */
+	for (i = 0; i < 100 && atomic_read(&ctx->ns[0].pins) != 1; i++)
+		msleep(20);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->ns[0].pins), 1);
+	KUNIT_EXPECT_FALSE(test, wms_registry_exists(old, "old"));
+	KUNIT_EXPECT_EQ(test, pool_stats(ctx).total_bytes, 0);
+	wms_registry_unref(old);
+	wms_registry_unref(fresh);
+}
+
 static struct kunit_case wms_ns_test_cases[] = {
 	KUNIT_CASE(wms_ns_one_per_key),
 	KUNIT_CASE(wms_ns_names_apart),
@@ -495,6 +527,7 @@ static struct kunit_case wms_ns_test_cases[] = {
 	KUNIT_CASE(wms_ns_pin_refused),
 	KUNIT_CASE(wms_ns_exit_with_references),
 	KUNIT_CASE(wms_ns_reaper_runs),
+	KUNIT_CASE(wms_ns_get_kicks_reaper),
 	{}
 };
 

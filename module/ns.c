@@ -62,10 +62,11 @@ static void wms_ns_retire(struct wms_namespaces *nss, struct wms_ns *ns)
 }
 
 /*
- * Take @ns out of the table onto @dead, for the caller to retire once it
- * has dropped nss->lock: retiring frees every entry (up to max_entries
- * vfree()s) and may unmount, and open() of every namespace, which runs
- * under the misc device mutex, waits for nss->lock.
+ * Take @ns out of the table onto @dead (a reap's own list, or nss->dead for
+ * the next reap), to be retired once nss->lock is dropped: retiring frees
+ * every entry (up to max_entries vfree()s) and may unmount, and open() of
+ * every namespace, which runs under the misc device mutex, waits for
+ * nss->lock.
  */
 static void wms_ns_unhash(struct wms_namespaces *nss, struct wms_ns *ns,
 			  struct hlist_head *dead)
@@ -120,6 +121,7 @@ int wms_namespaces_init(struct wms_namespaces *nss,
 	struct wms_ns *ns;
 
 	mutex_init(&nss->lock);
+	mutex_init(&nss->reap_lock);
 	hash_init(nss->table);
 	INIT_HLIST_HEAD(&nss->dead);
 	wms_pool_init(&nss->pool);
@@ -160,6 +162,7 @@ void wms_namespaces_exit(struct wms_namespaces *nss)
 	wms_ns_retire(nss, nss->initial);
 	nss->initial = NULL;
 	nss->nr = 0;
+	mutex_destroy(&nss->reap_lock);
 	mutex_destroy(&nss->lock);
 }
 
@@ -283,6 +286,12 @@ unsigned int wms_namespaces_reap(struct wms_namespaces *nss)
 	struct wms_ns *ns;
 	unsigned int bkt, nr;
 
+	/*
+	 * Not only nss->lock: a reap that finds nothing because another
+	 * (the reaper's) has just taken the dead out must still return
+	 * after they are retired.
+	 */
+	mutex_lock(&nss->reap_lock);
 	mutex_lock(&nss->lock);
 	hlist_move_list(&nss->dead, &dead);
 	hash_for_each_safe(nss->table, bkt, tmp, ns, node)
@@ -291,6 +300,7 @@ unsigned int wms_namespaces_reap(struct wms_namespaces *nss)
 	nr = nss->nr;
 	mutex_unlock(&nss->lock);
 	wms_ns_retire_all(nss, &dead);
+	mutex_unlock(&nss->reap_lock);
 	return nr;
 }
 

@@ -65,8 +65,12 @@ struct wms_ns {
  * @pool: the accounting all registries share (max_total_bytes)
  * @limits: the limits of every registry
  * @ops: the keys' operations
+ * @reap_lock: held by a reap from taking registries out of @table until
+ *	they are retired, so that a reap returns only once every registry
+ *	found dead before it began is retired, whoever found it
  * @reaper: retires the registries of dead namespaces while any other than
- *	the initial one exist
+ *	the initial one exist, and at once when wms_namespaces_get() has put
+ *	one on @dead
  * @reap_interval: jiffies between two runs of @reaper; 0: never run it
  *	(wms_namespaces_reap() only)
  */
@@ -79,6 +83,7 @@ struct wms_namespaces {
 	struct wms_pool pool;
 	const struct wms_limits *limits;
 	const struct wms_ns_ops *ops;
+	struct mutex reap_lock;		/* a reap, from unhash to retired */
 	struct delayed_work reaper;
 	unsigned long reap_interval;
 };
