@@ -152,21 +152,22 @@ ns_holder_stop() {
 }
 
 # rmmod_with_namespace: rmmod wms while a namespace of ns_holder_start holds
-# a registry with an entry; one check. The module's exit frees them (the
-# debug kernel's kmemleak scan and both kernels' log checks see the rest).
-# 0 when rmmod succeeded.
+# a registry with an entry; one check, whose failure says which part
+# failed. The module's exit frees them (the debug kernel's kmemleak scan and
+# both kernels' log checks see the rest). 0 when wms was unloaded (even if
+# the namespace could not be made: then the check has failed).
 rmmod_with_namespace() {
-	if ns_holder_start; then
-		if rmmod wms; then
-			pass "rmmod wms while an IPC namespace (a process, no file) holds a registry with an entry"
-			ns_holder_stop
-			return 0
-		fi
-		fail "rmmod wms while an IPC namespace holds a registry with an entry"
+	rn_name="rmmod wms while an IPC namespace (a process, no file) holds a registry with an entry"
+	rn_rc=1
+	if ! ns_holder_start; then
+		fail "$rn_name: no such namespace (unshare -i, /wmsctl add)"
+		rmmod wms && rn_rc=0
+	elif rmmod wms; then
+		pass "$rn_name"
+		rn_rc=0
 	else
-		fail "a process in a new IPC namespace with an entry of its own (unshare -i, /wmsctl add)"
-		rmmod wms && { ns_holder_stop; return 0; }
+		fail "$rn_name: rmmod failed"
 	fi
 	ns_holder_stop
-	return 1
+	return "$rn_rc"
 }
