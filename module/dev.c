@@ -137,7 +137,7 @@ static long wms_ioc_add(struct wms_registry *reg, struct wms_add __user *uarg)
 	 * a registry in which it has CAP_SYS_ADMIN: in such a registry the
 	 * quotas bound what the uid has in all registries together, unless
 	 * the caller is the host's admin. An IPC namespace of the initial
-	 * user namespace only the host's admin can make (a container
+	 * user namespace only CAP_SYS_ADMIN there can make (a container
 	 * runtime, say): its registry has quotas of its own, as the initial
 	 * one has, so that containers of one uid do not share them.
 	 */
