@@ -347,48 +347,17 @@ static const char *const all_params[] = {
 };
 #define NPARAMS	((int)(sizeof(all_params) / sizeof(all_params[0])))
 
-struct saved_params {
-	__u64 v[NPARAMS];
-	bool have[NPARAMS];
-};
-
-static void params_save(struct saved_params *s)
-{
-	int k;
-
-	for (k = 0; k < NPARAMS; k++)
-		s->have[k] = !param_read(all_params[k], &s->v[k]);
-}
-
-/* Put back what differs; 0 or the first error. */
-static int params_restore(const struct saved_params *s)
-{
-	int k, err = 0;
-
-	for (k = 0; k < NPARAMS; k++) {
-		__u64 v;
-		int r;
-
-		if (!s->have[k] || (!param_read(all_params[k], &v) && v == s->v[k]))
-			continue;
-		r = param_write(all_params[k], s->v[k]);
-		if (r && !err)
-			err = r;
-	}
-	return err;
-}
-
 /* Backstop for a test killed before its teardown. */
-static struct saved_params g_start_params;
+static struct kept_params g_start_params;
 
 static void restore_start_params(void)
 {
-	params_restore(&g_start_params);
+	params_put_back(&g_start_params);
 }
 
 FIXTURE(hostile) {
 	int fd;
-	struct saved_params prm;
+	struct kept_params prm;
 	__u64 taint0;
 	char prefix[96];
 };
@@ -398,7 +367,7 @@ FIXTURE_SETUP(hostile)
 	ASSERT_EQ(0U, (unsigned int)geteuid()) TH_LOG("run as root");
 	self->fd = open_wms();
 	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", WMS_DEVICE_PATH, strerror(errno));
-	params_save(&self->prm);
+	params_keep(&self->prm, all_params, NPARAMS);
 	ASSERT_TRUE(self->prm.have[P_USER]) TH_LOG("cannot read " PARAM_DIR "*");
 	ASSERT_LE(0, cleanup_prefix(self->fd, PFX));
 	ASSERT_LE(0, cleanup_prefix(self->fd, DOT_PFX));
@@ -417,7 +386,7 @@ FIXTURE_TEARDOWN(hostile)
 	cleanup_prefix(self->fd, PFX);
 	cleanup_prefix(self->fd, DOT_PFX);
 	cleanup_prefix(self->fd, "." DOT_PFX);
-	EXPECT_EQ(0, params_restore(&self->prm)) TH_LOG("cannot restore the module parameters");
+	EXPECT_EQ(0, params_put_back(&self->prm)) TH_LOG("cannot restore the module parameters");
 	EXPECT_FALSE((t & TAINT_WARN) && !(self->taint0 & TAINT_WARN))
 		TH_LOG("the kernel warned during this test (taint %llu): see the kernel log",
 		       (ull)t);
@@ -1828,7 +1797,7 @@ int main(int argc, char **argv)
 	r = select_tests(&fl, list, argv[0]);
 	if (r >= 0)
 		return r;
-	params_save(&g_start_params);
+	params_keep(&g_start_params, all_params, NPARAMS);
 	atexit(restore_start_params);
 	return test_harness_run(1, argv);
 }

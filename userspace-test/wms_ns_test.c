@@ -774,6 +774,21 @@ static int k_take(struct kid *k, int fd)
 	return kcall(k, NULL, (struct kreq){ .op = OP_TAKE }, fd, NULL);
 }
 
+/*
+ * Hand the kid two files of the host registry: the test's own @fd (its slot
+ * in *@hs) and a fresh one, to attach with (*@ha). 0 or -errno.
+ */
+static int k_take_host(struct kid *k, int fd, int *hs, int *ha)
+{
+	int hfd = open_wms();
+
+	*ha = hfd < 0 ? -errno : k_take(k, hfd);
+	*hs = k_take(k, fd);
+	if (hfd >= 0)
+		close(hfd);
+	return *hs < 0 ? *hs : *ha < 0 ? *ha : 0;
+}
+
 /* ---- Memory figures, as endurance.sh takes them ---- */
 
 struct mem {
@@ -848,37 +863,13 @@ static long long noise_kb(const char *name, long long def)
 static const char *const params[] = {
 	"max_entries", "max_total_bytes", "max_user_entries", "max_user_bytes",
 };
-#define NPARAMS	4
+#define NPARAMS	((int)(sizeof(params) / sizeof(params[0])))
 
-struct saved {
-	__u64 v[NPARAMS];
-	bool have[NPARAMS];
-};
-
-static void params_save(struct saved *s)
-{
-	int k;
-
-	for (k = 0; k < NPARAMS; k++)
-		s->have[k] = !param_read(params[k], &s->v[k]);
-}
-
-static int params_restore(const struct saved *s)
-{
-	int k, r, err = 0;
-
-	for (k = 0; k < NPARAMS; k++) {
-		r = s->have[k] ? param_write(params[k], s->v[k]) : 0;
-		err = err ?: r;
-	}
-	return err;
-}
-
-static struct saved g_start_params;
+static struct kept_params g_start_params;
 
 static void restore_start_params(void)
 {
-	params_restore(&g_start_params);
+	params_put_back(&g_start_params);
 }
 
 /*
@@ -911,7 +902,7 @@ FIXTURE(ns) {
 	size_t ps;
 	bool have_reg;
 	__u64 reg0, taint0;
-	struct saved prm;
+	struct kept_params prm;
 	char prefix[96];
 };
 
@@ -921,9 +912,8 @@ FIXTURE_SETUP(ns)
 	self->ps = page_size();
 	self->fd = open_wms();
 	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", WMS_DEVICE_PATH, strerror(errno));
-	params_save(&self->prm);
-	ASSERT_TRUE(self->prm.have[0] && self->prm.have[1] && self->prm.have[2] &&
-		    self->prm.have[3]) TH_LOG("cannot read " PARAM_DIR "*");
+	params_keep(&self->prm, params, NPARAMS);
+	ASSERT_TRUE(params_all_kept(&self->prm)) TH_LOG("cannot read " PARAM_DIR "*");
 	snprintf(self->prefix, sizeof(self->prefix), PFX "%s.", _metadata->name);
 	cleanup_prefix(self->fd, PFX);
 	cleanup_prefix(self->fd, "." PFX);
@@ -948,7 +938,7 @@ FIXTURE_TEARDOWN(ns)
 	close_wms_files(self->fd);
 	cleanup_prefix(self->fd, PFX);
 	cleanup_prefix(self->fd, "." PFX);
-	EXPECT_EQ(0, params_restore(&self->prm)) TH_LOG("cannot restore the module parameters");
+	EXPECT_EQ(0, params_put_back(&self->prm)) TH_LOG("cannot restore the module parameters");
 	if (self->have_reg) {
 		r = wait_stat("registries", self->reg0, true, &got, NULL);
 		EXPECT_EQ(0, r) TH_LOG("registries: %llu at the start, %llu after the test (%s): a registry outlived its namespace",
@@ -1123,7 +1113,7 @@ TEST_F_TIMEOUT(ns, fd_passed_keeps_registry, 120)
 	struct kid a;
 	char rest[128];
 	__u64 total;
-	int s, kf, ka, pf, hs, ha, hfd;
+	int s, kf, ka, pf, hs, ha;
 	unsigned char *m;
 
 	NEED_REGISTRIES();
@@ -1168,12 +1158,7 @@ TEST_F_TIMEOUT(ns, fd_passed_keeps_registry, 120)
 	EXPECT_EQ((ull)(3 * ps), strtoull(rest, NULL, 10)) TH_LOG("h: \"%s\"", rest);
 
 	/* The host's files, in the kid's hands, act on the host registry. */
-	hs = k_take(&a, self->fd);
-	hfd = open_wms();
-	ha = k_take(&a, hfd);
-	close(hfd);
-	ASSERT_LE(0, hs);
-	ASSERT_LE(0, ha);
+	ASSERT_EQ(0, k_take_host(&a, self->fd, &hs, &ha));
 	EXPECT_EQ(0, K_INFO(&a, hs, h));
 	EXPECT_EQ(ps, kr.size);
 	EXPECT_EQ(0, K_READ(&a, hs, h, 0, ps, 1));
@@ -1532,7 +1517,7 @@ TEST_F_TIMEOUT(ns, container_no_override, 120)
 	size_t ps = self->ps;
 	struct wms_info wi;
 	char q[3][NAME_LEN];
-	int hs, ha, own, hfd, i;
+	int hs, ha, own, i;
 	struct kid a;
 
 	NEED_REGISTRIES();
@@ -1545,12 +1530,7 @@ TEST_F_TIMEOUT(ns, container_no_override, 120)
 	ASSERT_EQ(0, write_pat(self->fd, h666, 0, ps, 13));
 	/* uid 0 of new user and IPC namespaces, host uid CUID. */
 	ASSERT_EQ(0, kid_start(&a, NS_IPC | NS_USER));
-	hs = k_take(&a, self->fd);
-	hfd = open_wms();
-	ha = k_take(&a, hfd);
-	close(hfd);
-	ASSERT_LE(0, hs);
-	ASSERT_LE(0, ha);
+	ASSERT_EQ(0, k_take_host(&a, self->fd, &hs, &ha));
 
 	EXPECT_EQ(0, K_INFO(&a, hs, h600));
 	EXPECT_EQ(OVERFLOW_ID, kr.uid);
@@ -1929,7 +1909,7 @@ int main(int argc, char **argv)
 	r = select_tests(&fl, list, argv[0]);
 	if (r >= 0)
 		return r;
-	params_save(&g_start_params);
+	params_keep(&g_start_params, params, NPARAMS);
 	atexit(restore_start_params);
 	return test_harness_run(1, argv);
 }

@@ -9,7 +9,8 @@
  *   - the ioctl wrappers, each returning 0 or -errno: the *_f forms take a
  *     raw 256-byte name field, the w_* forms a C string (set_field())
  *   - module parameters: the limits' names (param_name[P_*]), each read and
- *     written by name (param_read/param_write)
+ *     written by name (param_read/param_write), a set saved and put back
+ *     (params_keep/params_put_back)
  *   - mkname()/NM(): entry names under a fixture's prefix
  *   - for main(): the command line, test selection by fixture, variant and
  *     test name (the 6.1 harness has none), -l listing, the seed (-s SEED,
@@ -330,6 +331,53 @@ static __maybe_unused int param_write(const char *p, __u64 v)
 		n = -errno;
 	close(fd);
 	return n == len ? 0 : (n < 0 ? (int)n : -EIO);
+}
+
+/* The values of the module parameters @names[0..@n) a suite changes. */
+#define PARAMS_MAX	8
+struct kept_params {
+	const char *const *names;
+	int n;
+	__u64 v[PARAMS_MAX];
+	bool have[PARAMS_MAX];	/* read; only those are put back */
+};
+
+static __maybe_unused void params_keep(struct kept_params *s,
+				       const char *const *names, int n)
+{
+	int k;
+
+	s->names = names;
+	s->n = n < PARAMS_MAX ? n : PARAMS_MAX;
+	for (k = 0; k < s->n; k++)
+		s->have[k] = !param_read(names[k], &s->v[k]);
+}
+
+/* Whether every parameter could be read. */
+static __maybe_unused bool params_all_kept(const struct kept_params *s)
+{
+	int k;
+
+	for (k = 0; k < s->n; k++)
+		if (!s->have[k])
+			return false;
+	return true;
+}
+
+/* Put back what differs; 0 or the first error. */
+static __maybe_unused int params_put_back(const struct kept_params *s)
+{
+	int k, r, err = 0;
+	__u64 v;
+
+	for (k = 0; k < s->n; k++) {
+		if (!s->have[k] || (!param_read(s->names[k], &v) && v == s->v[k]))
+			continue;
+		r = param_write(s->names[k], s->v[k]);
+		if (r && !err)
+			err = r;
+	}
+	return err;
 }
 
 /* ------------------------------------------------------------------ */
