@@ -244,8 +244,8 @@ EXPORT_SYMBOL_GPL(wms_size);
  * @entry: a referenced entry
  *
  * The memory is wms_size() bytes of page-backed kernel memory (one page,
- * or vmalloc'ed when larger), valid while the caller holds its reference,
- * even after the entry is removed.
+ * or pages vmap()ed into one range when larger), valid while the caller
+ * holds its reference, even after the entry is removed.
  * Kernel callers that share an entry with user space synchronise their
  * accesses themselves.
  *

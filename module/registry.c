@@ -18,6 +18,8 @@
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
 #include <linux/rhashtable.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
@@ -343,9 +345,47 @@ static void wms_uncharge(struct wms_registry *reg, kuid_t uid, bool kernel,
 }
 
 /*
+ * Larger data: zeroed pages, vmap()ed into one range that vfree() frees with
+ * its pages and their array (VM_MAP_PUT_PAGES). Not __vmalloc(): on newer
+ * kernels (7.2's) a failed __vmalloc() frees its pages from a workqueue, so
+ * their memory cgroup charge outlives the -ENOMEM and a smaller ADD right
+ * after can fail too. Here every page is freed, and uncharged, before ADD
+ * returns. High memory is fine: the data is reached through the mapping.
+ */
+static void *wms_data_vmap(size_t size)
+{
+	unsigned long nr = DIV_ROUND_UP(size, PAGE_SIZE), i;
+	struct page **pages;
+	void *data;
+
+	if (nr != (unsigned int)nr)	/* vmap()'s count */
+		return NULL;
+	pages = kvmalloc_array(nr, sizeof(*pages), WMS_GFP_ENTRY);
+	if (!pages)
+		return NULL;
+	for (i = 0; i < nr; i++) {
+		/* As vmalloc: a task being killed stops allocating. */
+		if (fatal_signal_pending(current))
+			goto free_pages;
+		pages[i] = alloc_page(WMS_GFP_ENTRY | __GFP_ZERO | __GFP_HIGHMEM);
+		if (!pages[i])
+			goto free_pages;
+		cond_resched();
+	}
+	data = vmap(pages, nr, VM_MAP | VM_MAP_PUT_PAGES, PAGE_KERNEL);
+	if (data)
+		return data;
+free_pages:
+	while (i--)
+		__free_page(pages[i]);
+	kvfree(pages);
+	return NULL;
+}
+
+/*
  * Data of up to a page is one page from the page allocator: no vmalloc
  * area, no page-table update and no TLB flush to make or undo, and about
- * 150 bytes less kernel memory per entry. Larger data is vmalloc'ed.
+ * 150 bytes less kernel memory per entry. Larger data is vmap()ed pages.
  */
 static void *wms_data_alloc(size_t size)
 {
@@ -356,7 +396,7 @@ static void *wms_data_alloc(size_t size)
 	if (wms_should_fail_alloc(size))
 		return NULL;
 	if (size > PAGE_SIZE)
-		return __vmalloc(size, WMS_GFP_ENTRY | __GFP_ZERO);
+		return wms_data_vmap(size);
 	page = alloc_page(WMS_GFP_ENTRY | __GFP_ZERO);
 	return page ? page_address(page) : NULL;
 }
