@@ -32,7 +32,7 @@
  *                  injected failure was.
  *   failnth_all    pass 2: failslab/ignore-gfp-wait=N: every slab
  *                  allocation of the call (wms's, and the kernel's on the
- *                  way: vmalloc, kmemleak, VFS, mm) plus the hooks, which
+ *                  way: vmap, kmemleak, VFS, mm) plus the hooks, which
  *                  must be the table's sequence exactly, each named by its
  *                  call site through the kmem:kmalloc/kmem_cache_alloc trace
  *                  events (failed ones only), and each failing the call or
@@ -54,7 +54,7 @@
  *
  * Scenarios are chosen so that every allocation site is reached: a new
  * entry added by a uid that owns nothing yet (its per-uid record), with data
- * (vmalloc'ed, and of one page), with the entry array full (it grows from 0
+ * (vmap()ed pages, and one page), with the entry array full (it grows from 0
  * to 16 slots, then to 2 * (entries + 1) when full: at 16 and 34 entries), a
  * REMOVE that shrinks the array (the smaller array is an allocation whose
  * failure is absorbed: the call succeeds either way), a WRITE over 17 source
@@ -113,7 +113,7 @@
 #define ACT_UID		61001		/* the unprivileged caller */
 #define ACT_GID		61001
 #define QUOTA		(4 * MiB)	/* max_user_bytes while testing */
-#define BIG		MiB		/* data of a new entry (vmalloc'ed) ... */
+#define BIG		MiB		/* data of a new entry (vmap()ed pages) ... */
 #define PAGE		4096ULL		/* ... or one page */
 #define DSZ		(64 * KiB)	/* data of the caller's entry */
 #define PIO		4096		/* pread/pwrite length ... */
@@ -145,10 +145,11 @@
  *              registry, then in the pool of all registries)
  *   registry.c wms_entry_create()   kzalloc(entry+name)   S_ENTRY, A_ENTRY
  *              rhashtable_insert_fast()                   not reached (below)
- *   registry.c wms_data_alloc()     __vmalloc(size)       S_DATA, K_VM_*,
- *                                                         K_VMAP_AREA, K_LEAK_*,
- *                                                         P_VM_PAGES
- *                                   alloc_page()          S_DATA, P_DATA_PAGE
+ *   registry.c wms_data_alloc()     alloc_page()          S_DATA, P_DATA_PAGE
+ *              wms_data_vmap()      kvmalloc_array()      S_DATA, A_DATA_PAGES
+ *              (data above a page)  alloc_page() each     P_VMAP_PAGES
+ *                                   vmap()                K_VM_STRUCT,
+ *                                                         K_VMAP_AREA, K_LEAK_SCAN
  *   registry.c wms_slots_alloc()    kvmalloc_array()      S_SLOTS, A_SLOTS
  *              (grow, and the absorbed shrink)
  *   access.c wms_pin_range()        kvmalloc_array()      A_PINS (no hook)
@@ -157,7 +158,7 @@
  *              (a READ or WRITE whose buffer cannot be pinned)
  *   dev.c wms_open()                kzalloc(wms_file)     S_FILE, A_FILE
  *   map.c wms_map()                 anon_inode_getfile()  K_D_ALLOC, K_FILE
- * and kmemleak allocates its metadata for every slab object and vmalloc area
+ * and kmemleak allocates its metadata for every slab object
  * (K_LEAK_OBJ, absorbed: it falls back to its pool), the VFS and mm for
  * open(2), mmap(2) and munmap(2) (K_GETNAME, K_FILE, K_HOSTFS, K_VMA,
  * K_MAPLE*).
@@ -170,7 +171,7 @@
  *     buckets and these scenarios hold at most 36 entries.
  *   - mmap maps no page (the fault handler does, on first touch), so it
  *     allocates no page table either (pass 3 sees no page allocation in it).
- *   - KASAN's shadow of a vmalloc area: UML maps the whole shadow at boot.
+ *   - KASAN's shadow of a vmap area: UML maps the whole shadow at boot.
  *   - Without CONFIG_FAULT_INJECTION (the Debian kernels) nothing is.
  *
  * Inside the VM the sources are not at hand: keep this in step with them.
@@ -179,12 +180,12 @@ enum site {
 	/* wms's hooks (fail_wms) */
 	S_USER, S_ENTRY, S_DATA, S_SLOTS, S_BOUNCE, S_FILE,
 	/* wms's slab allocations (failslab, call site in wms.ko) */
-	A_USER, A_ENTRY, A_SLOTS, A_PINS, A_BOUNCE, A_FILE,
+	A_USER, A_ENTRY, A_DATA_PAGES, A_SLOTS, A_PINS, A_BOUNCE, A_FILE,
 	/* the kernel's slab allocations on the way (failslab) */
-	K_VM_STRUCT, K_VMAP_AREA, K_LEAK_SCAN, K_VM_PAGES, K_LEAK_OBJ,
+	K_VM_STRUCT, K_VMAP_AREA, K_LEAK_SCAN, K_LEAK_OBJ,
 	K_GETNAME, K_FILE, K_HOSTFS, K_VMA, K_MAPLE, K_MAPLE_BULK, K_D_ALLOC,
 	/* page allocations (fail_page_alloc), told apart by their place */
-	P_DATA_PAGE, P_VM_PAGES,
+	P_DATA_PAGE, P_VMAP_PAGES,
 	NR_SITES
 };
 
@@ -209,14 +210,14 @@ static const struct {
 	[S_FILE] = { "hook: per-file state (dev.c wms_open)" },
 	[A_USER] = { "kzalloc of the per-uid record (registry.c wms_user_alloc)", WMS_KO },
 	[A_ENTRY] = { "kzalloc of the entry (registry.c wms_entry_create)", WMS_KO },
+	[A_DATA_PAGES] = { "kvmalloc_array of the data's page array (registry.c wms_data_vmap)", WMS_KO },
 	[A_SLOTS] = { "kvmalloc_array of the entry array (registry.c wms_slots_alloc)", WMS_KO },
 	[A_PINS] = { "kvmalloc_array of the pinned pages (access.c wms_pin_range)", WMS_KO },
 	[A_BOUNCE] = { "kvmalloc of the bounce buffer (access.c wms_bounce_alloc)", WMS_KO },
 	[A_FILE] = { "kzalloc of the per-file state (dev.c wms_open)", WMS_KO },
-	[K_VM_STRUCT] = { "vmalloc: struct vm_struct (__get_vm_area_node)", "__get_vm_area_node" },
-	[K_VMAP_AREA] = { "vmalloc: struct vmap_area (alloc_vmap_area)", "alloc_vmap_area" },
+	[K_VM_STRUCT] = { "vmap: struct vm_struct (__get_vm_area_node)", "__get_vm_area_node" },
+	[K_VMAP_AREA] = { "vmap: struct vmap_area (alloc_vmap_area)", "alloc_vmap_area" },
 	[K_LEAK_SCAN] = { "kmemleak: scan area of the vmap_area (kmemleak_scan_area)", "kmemleak_scan_area" },
-	[K_VM_PAGES] = { "vmalloc: the page array (__vmalloc_area_node)", "__vmalloc_node_range" },
 	[K_LEAK_OBJ] = { "kmemleak: metadata of each object (__create_object)", "__create_object" },
 	[K_GETNAME] = { "open(2): the path name (getname_flags)", "getname_flags" },
 	[K_FILE] = { "struct file (alloc_empty_file: open(2), anon_inode_getfile)", "__alloc_file" },
@@ -226,7 +227,7 @@ static const struct {
 	[K_MAPLE_BULK] = { "mmap/munmap: maple tree nodes in bulk (kmem_cache_alloc_bulk, untraced)", "" },
 	[K_D_ALLOC] = { "mmap: the dentry of the anon file (anon_inode_getfile -> d_alloc_pseudo)", "__d_alloc" },
 	[P_DATA_PAGE] = { "page: data of up to a page (registry.c wms_data_alloc alloc_page)" },
-	[P_VM_PAGES] = { "page: vmalloc'ed data pages (registry.c wms_data_alloc __vmalloc)" },
+	[P_VMAP_PAGES] = { "page: data pages above a page (registry.c wms_data_vmap alloc_page)" },
 #undef WMS_KO
 };
 
@@ -271,14 +272,14 @@ struct scen {
 
 /*
  * Pass 2's sequences, spelled out once. Each slab object is followed by
- * kmemleak's metadata for it (K_LEAK_OBJ). A vmalloc: vm_struct, vmap_area
- * (and kmemleak's scan area of it), the page array, then kmemleak's object
- * for the area itself (kmemleak_vmalloc()). Then the pages (pass 3).
+ * kmemleak's metadata for it (K_LEAK_OBJ). Data above a page: the page
+ * array, the pages (pass 3), then vmap(): vm_struct, vmap_area and
+ * kmemleak's scan area of it.
  */
 #define SEQ_LEAK(s)	F(s), AB(K_LEAK_OBJ)
-#define SEQ_VMALLOC							\
-	F(S_DATA), SEQ_LEAK(K_VM_STRUCT), SEQ_LEAK(K_VMAP_AREA),	\
-	AB(K_LEAK_SCAN), SEQ_LEAK(K_VM_PAGES), AB(K_LEAK_OBJ)
+#define SEQ_VMAP							\
+	F(S_DATA), SEQ_LEAK(A_DATA_PAGES), SEQ_LEAK(K_VM_STRUCT),	\
+	SEQ_LEAK(K_VMAP_AREA), AB(K_LEAK_SCAN)
 #define SEQ_USER	F(S_USER), SEQ_LEAK(A_USER)
 #define SEQ_ENTRY	F(S_ENTRY), SEQ_LEAK(A_ENTRY)
 #define SEQ_GROW	F(S_SLOTS), SEQ_LEAK(A_SLOTS)
@@ -301,19 +302,19 @@ static const struct scen scens[NR_SCEN] = {
 	[SC_ADD_NEW_EMPTY] = { "ADD new (uid owns nothing, 1 MiB, array 0 -> 16 slots)",
 		0, false, 1, 0,
 		5, { F(S_USER), F(S_USER), F(S_ENTRY), F(S_DATA), F(S_SLOTS) },
-		21, { SEQ_USER, SEQ_USER, SEQ_ENTRY, SEQ_VMALLOC, SEQ_GROW } },
+		20, { SEQ_USER, SEQ_USER, SEQ_ENTRY, SEQ_VMAP, SEQ_GROW } },
 	[SC_ADD_NEW_GROW16] = { "ADD new (uid owns nothing, 1 MiB, 16 entries: array 16 -> 34)",
 		16, false, 1, 0,
 		5, { F(S_USER), F(S_USER), F(S_ENTRY), F(S_DATA), F(S_SLOTS) },
-		21, { SEQ_USER, SEQ_USER, SEQ_ENTRY, SEQ_VMALLOC, SEQ_GROW } },
+		20, { SEQ_USER, SEQ_USER, SEQ_ENTRY, SEQ_VMAP, SEQ_GROW } },
 	[SC_ADD_NEW_GROW34] = { "ADD new (uid owns nothing, 1 MiB, 34 entries: array 34 -> 70)",
 		34, false, 1, 0,
 		5, { F(S_USER), F(S_USER), F(S_ENTRY), F(S_DATA), F(S_SLOTS) },
-		21, { SEQ_USER, SEQ_USER, SEQ_ENTRY, SEQ_VMALLOC, SEQ_GROW } },
+		20, { SEQ_USER, SEQ_USER, SEQ_ENTRY, SEQ_VMAP, SEQ_GROW } },
 	[SC_ADD_NEW_KNOWN] = { "ADD new (uid owns an entry, 1 MiB, array not full)",
 		3, true, 0, 0,
 		2, { F(S_ENTRY), F(S_DATA) },
-		12, { SEQ_ENTRY, SEQ_VMALLOC } },
+		11, { SEQ_ENTRY, SEQ_VMAP } },
 	[SC_ADD_NEW_PAGE] = { "ADD new (uid owns an entry, 4 KiB: one page, array not full)",
 		3, true, 0, 0,
 		2, { F(S_ENTRY), F(S_DATA) },
@@ -386,7 +387,7 @@ static bool is_add_new(int sc)
 }
 
 /*
- * A vmalloc'ed entry is 1 MiB, except in pass 3 where each of its pages is
+ * An entry of vmap()ed pages is 1 MiB, except in pass 3 where each of its pages is
  * a failure point: 3 pages there. Set by the fixture, inherited by the
  * caller process.
  */
@@ -1550,9 +1551,9 @@ static int fx_setup(struct fx_state *st, int pass, char *why, size_t wl)
 	}
 	if (pass == 3) {
 		/*
-		 * Every page allocation (order 0 too, and vmalloc's, which
-		 * asks for __GFP_HIGHMEM) and no slab one: with cache-filter=Y
-		 * failslab fails only caches marked in
+		 * Every page allocation (order 0 too, and the data pages
+		 * above a page, which ask for __GFP_HIGHMEM) and no slab one:
+		 * with cache-filter=Y failslab fails only caches marked in
 		 * /sys/kernel/slab/<cache>/failslab, and none is.
 		 */
 		r = knob_set(st, DBG "fail_page_alloc/ignore-gfp-wait", "N");
@@ -2033,7 +2034,7 @@ static const char *expected_str(const struct pt *e, char *buf, size_t len)
  * the data's own pages, the kernel allocates pages on the way when its
  * state asks for them (a new slab for the entry or for kmemleak's metadata,
  * an obj_cgroup vector when the caller's memory cgroup first charges a
- * slab, a stack depot pool, page tables for a vmalloc area), and that state
+ * slab, a stack depot pool, page tables for a vmap area), and that state
  * is left behind by the previous runs, by RCU callbacks and by workers. So
  * the n-th point moves from run to run, and a sweep that reads "the n-th
  * point" as one fixed allocation (the order of the hooks, "the pages after
@@ -2055,12 +2056,9 @@ static const char *expected_str(const struct pt *e, char *buf, size_t len)
  * page allocations a sweep meets varies as they do; each one met is
  * checked like any other point.
  *
- * The data pages: alloc_page() for data of up to a page; for more, vmalloc
- * asks the bulk allocator for the first page, whose failure is absorbed
- * (vm_area_alloc_pages() falls back to one page at a time: the call
- * succeeds, and nothing tells it from another absorbed failure), then one
- * page at a time for the rest, any of which failing fails the call.
- * Bit k - 1 stands for the k-th page.
+ * The data pages: alloc_page() for data of up to a page; for more,
+ * wms_data_vmap() calls alloc_page() for each, and any of them failing
+ * fails the call. Bit k - 1 stands for the k-th page.
  */
 static_assert(BIG3 / PAGE < 32, "a bit per data page of pass 3");
 
@@ -2069,9 +2067,7 @@ static unsigned int data_pages_want(int sc, int *npages)
 	__u64 size = is_add_new(sc) ? new_size(sc) : 0;
 
 	*npages = (int)((size + PAGE - 1) / PAGE);
-	if (*npages <= 1)
-		return *npages;
-	return ((1U << *npages) - 1) & ~1U;
+	return (1U << *npages) - 1;
 }
 
 #define PL_BEFORE	(-1)	/* before the first data page that fails the call */
@@ -2085,7 +2081,7 @@ static unsigned int data_pages_want(int sc, int *npages)
  * allocated (the per-uid record, the entry: between them and the data only
  * slab allocations, whose failures are traced) and after k - 1 of the data
  * pages; nothing allocates between two data pages, and the kernel page
- * tables that map a vmalloc area come after the last one.
+ * tables that map them come after the last one.
  */
 static int data_place(const struct outcome *o, int npages)
 {
@@ -2154,7 +2150,7 @@ static void data_note(struct data_aim *d, int place, unsigned int nth)
  * before the data; each aimed run tells where it landed (data_place()),
  * and the next one moves by as much: from data page j by k - j, one on from
  * before the data or from an absorbed failure (those come before the data
- * pages, kmemleak's object for a vmalloc area aside), one back from after
+ * pages, kmemleak's scan area of the vmap_area aside), one back from after
  * them. Every run is checked as the sweep's are. Returns the errors.
  */
 static int aim_data_pages(struct __test_metadata *_metadata,
@@ -2392,13 +2388,12 @@ static void run_scenario(struct __test_metadata *_metadata,
 		if (d.want)
 			snprintf(b1, sizeof(b1), "; data pages that fail the call: %d of %d failed (%s), %d runs aimed at them",
 				 __builtin_popcount(d.seen & d.want), __builtin_popcount(d.want),
-				 d.npages > 1 ?
-				 "of vmalloc's pages but the first, whose failure is absorbed" :
-				 "alloc_page", d.runs);
+				 d.npages > 1 ? "wms_data_vmap's pages" : "alloc_page",
+				 d.runs);
 		diag("fail-nth: %s: %s: %d failure points in the sweep (hooks %d, pages %d), absorbed %d, memory.current after a failure at most %+lld bytes%s",
 		     s->label, pass_name[3], points, wms, page, absorbed, worst, b1);
 		if (d.want && (d.seen & d.want) == d.want)
-			reached |= 1ULL << (d.npages == 1 ? P_DATA_PAGE : P_VM_PAGES);
+			reached |= 1ULL << (d.npages == 1 ? P_DATA_PAGE : P_VMAP_PAGES);
 	}
 	if (agg && finished && !errors && !bad[0]) {
 		agg->points[st->pass - 1][sc] = st->pass == 1 ? wpoints : points;
@@ -2585,7 +2580,7 @@ static unsigned long long expected_sites(int pass, int sc)
 		for (i = 0; i < s->n2; i++)
 			m |= 1ULL << s->p2[i].site;
 	} else if (is_add_new(sc) && new_size(sc)) {
-		m |= 1ULL << (new_size(sc) <= PAGE ? P_DATA_PAGE : P_VM_PAGES);
+		m |= 1ULL << (new_size(sc) <= PAGE ? P_DATA_PAGE : P_VMAP_PAGES);
 	}
 	return m;
 }
