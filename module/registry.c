@@ -358,7 +358,8 @@ static void *wms_data_vmap(size_t size)
 	struct page **pages;
 	void *data;
 
-	if (nr != (unsigned int)nr)	/* vmap()'s count */
+	/* More than RAM (root raised both limits) fails before any page. */
+	if (nr > totalram_pages() || nr != (unsigned int)nr)
 		return NULL;
 	pages = kvmalloc_array(nr, sizeof(*pages), WMS_GFP_ENTRY);
 	if (!pages)

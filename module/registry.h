@@ -73,8 +73,8 @@ struct wms_owner {
  * @data_lock: makes each read and write of @data atomic against the others
  * @reg: the registry that made the entry (for uncharging its bytes); the
  *	entry holds a reference to it until it is freed
- * @data: zero-filled memory of @size bytes, a page or vmalloc'ed (NULL if
- *	the size is 0)
+ * @data: zero-filled memory of @size bytes, a page or vmap()ed pages (NULL
+ *	if the size is 0)
  * @size: bytes of @data, fixed at creation
  * @id: position in the registry's array and the LIST cursor; never reused
  * @slot: index in the registry's array, or WMS_NO_SLOT once removed
