@@ -2150,8 +2150,8 @@ static void data_note(struct data_aim *d, int place, unsigned int nth)
  * before the data; each aimed run tells where it landed (data_place()),
  * and the next one moves by as much: from data page j by k - j, one on from
  * before the data or from an absorbed failure (those come before the data
- * pages, kmemleak's scan area of the vmap_area aside), one back from after
- * them. Every run is checked as the sweep's are. Returns the errors.
+ * pages, but for what vmap() allocates after them: kmemleak's metadata of
+ * its structs), one back from after them. Every run is checked as the sweep's are. Returns the errors.
  */
 static int aim_data_pages(struct __test_metadata *_metadata,
 			  struct fx_state *st, int sc, struct data_aim *d)
