@@ -12,10 +12,11 @@
 # ($WMS_CACHE/uml-root, rebuilt each run: busybox, wms.ko, the static test
 # binaries, the Python binding with libwms.so.1 in /python,
 # userspace-test/uml/test.sh as /test.sh) and runs wms_test,
-# wms_attach_test, wms_security_test, wms_hostile_test, wms_ns_test,
-# libwms_test, wmsctl_test.sh, wms_python_test.py (the host's python3, see
-# test.sh), wms_failnth_test, wms_fuzz (100,000 operations, seed 1) and a
-# kmemleak scan after rmmod (see userspace-test/uml/test.sh).
+# wms_badin_test, wms_attach_test, wms_map_test, wms_security_test,
+# wms_hostile_test, wms_ns_test, libwms_test, wmsctl_test.sh,
+# wms_python_test.py (the host's python3, see test.sh), wms_failnth_test,
+# wms_fuzz (100,000 operations, seed 1) and a kmemleak scan after rmmod
+# (see userspace-test/uml/test.sh).
 #
 # The first run builds the kernel (about 7-8 minutes on two cores); later
 # runs rebuild only what changed (wms.ko) and take only the run.
@@ -32,9 +33,10 @@
 # WMS_ENDURANCE_CYCLES and WMS_ENDURANCE_SECONDS are passed on),
 # WMS_FUZZ_OPS and WMS_FUZZ_SEED (wms_fuzz's -n and -s, default 100000 and
 # 1), WMS_FUZZ_TIMEOUT (seconds; default from the ops at 200 ops/s), for
-# debugging: WMS_UML_SUITES (default "wms_test wms_attach_test
-# wms_security_test wms_hostile_test wms_ns_test libwms_test wmsctl_test
-# wms_python_test wms_failnth_test wms_fuzz"),
+# debugging: WMS_UML_SUITES (default "wms_test wms_badin_test
+# wms_attach_test wms_map_test wms_security_test wms_hostile_test
+# wms_ns_test libwms_test wmsctl_test wms_python_test wms_failnth_test
+# wms_fuzz"),
 # WMS_FAILNTH_ARGS (e.g. "-x -v mmap"), WMS_UML_SUITE_TIMEOUT (seconds per
 # suite, default 900).
 #
@@ -228,7 +230,8 @@ make_root() {
 		[ -e "$ROOT/$a" ] || ln -s /bin/busybox "$ROOT/$a"
 	done
 	install -m 0644 "$BUILD/wms/module/wms.ko" "$ROOT/wms.ko"
-	for f in wms_test wms_attach_test wms_security_test wms_hostile_test wms_failnth_test wms_init_test \
+	for f in wms_test wms_badin_test wms_attach_test wms_map_test wms_security_test \
+		 wms_hostile_test wms_failnth_test wms_init_test \
 		 libwms_test wms_fuzz wms_load wms_demo wmsctl wmsctl_test.sh wms_ns_test; do
 		[ -e "$BINDIR/$f" ] && install -m 0755 "$BINDIR/$f" "$ROOT/$f"
 	done
@@ -277,7 +280,8 @@ run_uml() {
 		die "no kernel in $BUILD: run 'uml-debug.sh build' first"
 	fi
 	build_binaries
-	for f in wms_test wms_attach_test wms_security_test wms_hostile_test wms_failnth_test wms_init_test \
+	for f in wms_test wms_badin_test wms_attach_test wms_map_test wms_security_test \
+		 wms_hostile_test wms_failnth_test wms_init_test \
 		 libwms_test wms_fuzz wms_load wmsctl wmsctl_test.sh wms_ns_test libwms/libwms.so.1.0.0; do
 		[ -x "$BINDIR/$f" ] || die "$BINDIR/$f missing after the build"
 	done

@@ -10,9 +10,9 @@
 # mid-line (ppc64el).
 #
 # test:  load wms.ko, run /wms_test (but its limits fixture),
-#        /wms_attach_test, /wms_security_test, /wms_hostile_test,
-#        /wms_ns_test, /libwms_test (each also 32-bit: all twelve must be
-#        there),
+#        /wms_badin_test, /wms_attach_test, /wms_map_test,
+#        /wms_security_test, /wms_hostile_test, /wms_ns_test, /libwms_test
+#        (each also 32-bit: all sixteen must be there),
 #        /wmsctl_test.sh and the differential
 #        fuzzer (/wms_fuzz -s WMS_FUZZ_SEED -n WMS_FUZZ_OPS, a fixed seed so
 #        that every run does the same ops), the example module, unload while
@@ -160,8 +160,9 @@ mode_test() {
 		if [ -c /dev/wms ]; then
 			ls -l /dev/wms
 			# The limits fixture runs below, under small limits.
-			for t in wms_test wms_attach_test wms_security_test \
-				 wms_hostile_test wms_ns_test libwms_test; do
+			for t in wms_test wms_badin_test wms_attach_test \
+				 wms_map_test wms_security_test wms_hostile_test \
+				 wms_ns_test libwms_test; do
 				args=
 				[ "$t" = wms_test ] && args="-F limits"
 				for b in "$t" "${t}32"; do
