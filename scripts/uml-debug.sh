@@ -11,8 +11,8 @@
 # module of it (WMS_MODULE=1). Then boots it on a host directory
 # ($WMS_CACHE/uml-root, rebuilt each run: busybox, wms.ko, the static test
 # binaries, the Python binding with libwms.so.1 in /python,
-# userspace-test/uml/test.sh as /test.sh) and runs wms_test,
-# wms_badin_test, wms_attach_test, wms_map_test, wms_security_test,
+# userspace-test/uml/test.sh as /test.sh) and runs wms_badin_test,
+# wms_test, wms_attach_test, wms_map_test, wms_security_test,
 # wms_hostile_test, wms_ns_test, libwms_test, wmsctl_test.sh,
 # wms_python_test.py (the host's python3, see test.sh), wms_failnth_test,
 # wms_fuzz (100,000 operations, seed 1) and a kmemleak scan after rmmod
@@ -33,7 +33,7 @@
 # WMS_ENDURANCE_CYCLES and WMS_ENDURANCE_SECONDS are passed on),
 # WMS_FUZZ_OPS and WMS_FUZZ_SEED (wms_fuzz's -n and -s, default 100000 and
 # 1), WMS_FUZZ_TIMEOUT (seconds; default from the ops at 200 ops/s), for
-# debugging: WMS_UML_SUITES (default "wms_test wms_badin_test
+# debugging: WMS_UML_SUITES (default "wms_badin_test wms_test
 # wms_attach_test wms_map_test wms_security_test wms_hostile_test
 # wms_ns_test libwms_test wmsctl_test wms_python_test wms_failnth_test
 # wms_fuzz"),

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the kselftest suites wms_test, wms_attach_test, wms_security_test and
- * wms_failnth_test (and, without the harness, wms_fuzz) share, kept here so
- * that there is one copy of it:
+ * What the kselftest suites (wms_*_test, libwms_test; and, without the
+ * harness, wms_fuzz) share, kept here so that there is one copy of it (what
+ * only two suites share is in wms_snap.h and wms_attach.h):
  *
  *   - the kselftest harness (included here), ull, NAME_LEN, UPTR, PARAM_DIR
  *   - diag() TAP comments, errname(), splitmix64(), mix32(), page_size()

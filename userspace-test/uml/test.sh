@@ -6,7 +6,7 @@
 # suites on a kernel with KASAN, lockdep, PROVE_RCU, kmemleak, DEBUG_LIST and
 # fault injection, unloads wms, and makes kmemleak scan for what was left:
 #
-#   /wms_test (but its limits fixture), /wms_badin_test, /wms_attach_test,
+#   /wms_badin_test, /wms_test (but its limits fixture), /wms_attach_test,
 #   /wms_map_test, /wms_security_test, /wms_hostile_test, /wms_ns_test,
 #   /libwms_test
 #   /wmsctl_test.sh                                   (WMSCTL_TEST_BULK entries)
@@ -38,7 +38,7 @@ hostname wms-uml
 WMSCTL_TEST_BULK=200
 WMS_UML_ENDURANCE=0
 WMS_UML_SUITE_TIMEOUT=900
-WMS_UML_SUITES="wms_test wms_badin_test wms_attach_test wms_map_test wms_security_test wms_hostile_test wms_ns_test libwms_test wmsctl_test wms_python_test wms_failnth_test wms_fuzz"
+WMS_UML_SUITES="wms_badin_test wms_test wms_attach_test wms_map_test wms_security_test wms_hostile_test wms_ns_test libwms_test wmsctl_test wms_python_test wms_failnth_test wms_fuzz"
 WMS_FAILNTH_ARGS=
 # A fixed seed: the same operations every run, so a divergence is
 # reproducible with the seed printed.

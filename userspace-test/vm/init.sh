@@ -9,8 +9,8 @@
 # arch but amd64), WMS_VM_NEWLINE=1 where the firmware leaves the console
 # mid-line (ppc64el).
 #
-# test:  load wms.ko, run /wms_test (but its limits fixture),
-#        /wms_badin_test, /wms_attach_test, /wms_map_test,
+# test:  load wms.ko, run /wms_badin_test, /wms_test (but its limits
+#        fixture), /wms_attach_test, /wms_map_test,
 #        /wms_security_test, /wms_hostile_test, /wms_ns_test, /libwms_test
 #        (each also 32-bit: all sixteen must be there),
 #        /wmsctl_test.sh and the differential
@@ -160,7 +160,9 @@ mode_test() {
 		if [ -c /dev/wms ]; then
 			ls -l /dev/wms
 			# The limits fixture runs below, under small limits.
-			for t in wms_test wms_badin_test wms_attach_test \
+			# wms_badin_test first: wms_test checks that the
+			# registry is empty at its start and end.
+			for t in wms_badin_test wms_test wms_attach_test \
 				 wms_map_test wms_security_test wms_hostile_test \
 				 wms_ns_test libwms_test; do
 				args=
